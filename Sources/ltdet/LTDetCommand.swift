@@ -8,6 +8,7 @@ struct LTDetCommand: AsyncParsableCommand {
         abstract: "Long-tailed object detection and instance segmentation (LVIS) on libtorch.",
         subcommands: [
             InfoCommand.self,
+            DevCommand.self,
         ]
     )
 }
