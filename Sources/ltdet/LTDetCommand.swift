@@ -8,6 +8,8 @@ struct LTDetCommand: AsyncParsableCommand {
         abstract: "Long-tailed object detection and instance segmentation (LVIS) on libtorch.",
         subcommands: [
             InfoCommand.self,
+            EvalCommand.self,
+            MaskToolCommand.self,
         ]
     )
 }
