@@ -68,9 +68,7 @@ struct CategoryEvaluation {
             var d1 = d0
             while d1 < nd && Int(dtImage[Int(dts[d1])]) == image { d1 += 1 }
             let G = g1 - g0, D = d1 - d0
-            let anns = (g0..<g1).map { e.groundTruth.annotations[Int(plan.gtAnn[$0])] }
-            let crowd = anns.map { !lvis && $0.iscrowd }
-            try computeIoU(image: image, anns: anns, crowd: crowd, dts: dts[d0..<d1], into: &ious)
+            try computeIoU(image: image, gts: g0..<g1, dts: dts[d0..<d1], into: &ious)
             let notExhaustive = lvis && plan.notExhaustive.contains(image * K + k)
 
             for a in 0..<A {
@@ -80,8 +78,8 @@ struct CategoryEvaluation {
                 gtIgnored.removeAll(keepingCapacity: true)
                 for pass in 0..<2 {
                     for g in 0..<G {
-                        let ann = anns[g]
-                        let ignored = (lvis ? ann.ignore : ann.iscrowd) || ann.area < lo || ann.area > hi
+                        let area = plan.gtArea[g0 + g]
+                        let ignored = plan.gtIgnore[g0 + g] || area < lo || area > hi
                         if ignored == (pass == 1) {
                             order.append(g)
                             gtIgnored.append(ignored)
@@ -99,7 +97,7 @@ struct CategoryEvaluation {
                         var m = -1
                         if G > 0 {
                             for s in 0..<G {
-                                if gtTaken[s] && !crowd[order[s]] { continue }
+                                if gtTaken[s] && !plan.gtCrowd[g0 + order[s]] { continue }
                                 if m > -1 && !gtIgnored[m] && gtIgnored[s] { break }
                                 let v = ious[d * G + order[s]]
                                 if v < best { continue }
@@ -112,7 +110,7 @@ struct CategoryEvaluation {
                         if m > -1 {
                             inherited = gtIgnored[m]
                             gtTaken[m] = true
-                            if anns[order[m]].id != 0 { f |= Self.matchedBit }
+                            if plan.gtIdNonZero[g0 + order[m]] { f |= Self.matchedBit }
                         }
                         let area = plan.dtArea[r]
                         let mask = area < lo || area > hi || notExhaustive
@@ -167,36 +165,29 @@ struct CategoryEvaluation {
     }
 
     /// IoU of the image's detections (rows, score order) with its ground truth (columns, file order).
-    private func computeIoU(
-        image: Int, anns: [LVISDataset.Annotation], crowd: [Bool], dts: ArraySlice<Int32>, into ious: inout [Double]
-    ) throws {
-        let G = anns.count, D = dts.count
+    private func computeIoU(image: Int, gts: Range<Int>, dts: ArraySlice<Int32>, into ious: inout [Double]) throws {
+        let G = gts.count, D = dts.count
         ious.removeAll(keepingCapacity: true)
         guard G > 0 && D > 0 else { return }
         ious.reserveCapacity(G * D)
         let results = plan.e.results
         switch plan.e.iouType {
         case .bbox:
-            var gtBoxes: [[Double]] = []
-            for ann in anns {
-                guard let b = ann.bbox else {
-                    throw LVISKitError.invalidInput("annotation \(ann.id) has no bbox (needed for bbox evaluation)")
-                }
-                gtBoxes.append(b)
-            }
-            let box = plan.dtBox
+            let box = plan.dtBox, gb = plan.gtBox, crowd = plan.gtCrowd
             for r in dts {
                 let o = 4 * Int(r)
-                for g in 0..<G {
-                    let gb = gtBoxes[g]
+                for g in gts {
+                    let q = 4 * g
                     ious.append(
-                        IoU.box(box[o], box[o + 1], box[o + 2], box[o + 3], gb[0], gb[1], gb[2], gb[3], crowd: crowd[g]))
+                        IoU.box(box[o], box[o + 1], box[o + 2], box[o + 3], gb[q], gb[q + 1], gb[q + 2], gb[q + 3],
+                                crowd: crowd[g]))
                 }
             }
         case .segm:
             let h = plan.imageHeight[image], w = plan.imageWidth[image]
             var gtMasks: [RLE] = []
-            for ann in anns {
+            for g in gts {
+                let ann = plan.e.groundTruth.annotations[Int(plan.gtAnn[g])]
                 guard let s = ann.segmentation else {
                     throw LVISKitError.invalidInput("annotation \(ann.id) has no segmentation (needed for segm evaluation)")
                 }
@@ -212,8 +203,8 @@ struct CategoryEvaluation {
                     rle = RLE(box: Array(plan.dtBox[o..<(o + 4)]), height: h, width: w)
                 }
                 let dtBox = rle.bbox
-                for g in 0..<G {
-                    ious.append(IoU.mask(rle, dtBox: dtBox, gtMasks[g], gtBox: gtBoxes[g], crowd: crowd[g]))
+                for (j, g) in gts.enumerated() {
+                    ious.append(IoU.mask(rle, dtBox: dtBox, gtMasks[j], gtBox: gtBoxes[j], crowd: plan.gtCrowd[g]))
                 }
             }
         }

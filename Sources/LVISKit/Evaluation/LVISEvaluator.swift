@@ -72,6 +72,13 @@ struct EvaluationPlan {
     let gtStart: [Int]
     let gtAnn: [Int32]
     let gtImage: [Int32]
+    /// Per kept ground truth (same positions as `gtAnn`): area, ignore flag (LVIS `ignore`, COCO `iscrowd`),
+    /// crowd flag (COCO only), id != 0, and box (NaN when absent).
+    let gtArea: [Double]
+    let gtIgnore: [Bool]
+    let gtCrowd: [Bool]
+    let gtIdNonZero: [Bool]
+    let gtBox: [Double]
     // Detections kept, grouped by category (CSR), in file order (sorted per category during evaluation).
     let dtStart: [Int]
     let dtIndex: [Int32]
@@ -131,6 +138,16 @@ struct EvaluationPlan {
         self.gtStart = gtStart
         gtAnn = gtKeys.map(\.ann)
         gtImage = gtKeys.map(\.image)
+        let kept = gtKeys.map { gt.annotations[Int($0.ann)] }
+        gtArea = kept.map(\.area)
+        let lvisStyle = lvis
+        gtIgnore = kept.map { lvisStyle ? $0.ignore : $0.iscrowd }
+        gtCrowd = kept.map { !lvisStyle && $0.iscrowd }
+        gtIdNonZero = kept.map { $0.id != 0 }
+        gtBox = kept.flatMap { $0.bbox ?? [.nan, .nan, .nan, .nan] }
+        if e.iouType == .bbox, let missing = kept.first(where: { $0.bbox == nil }) {
+            throw LVISKitError.invalidInput("annotation \(missing.id) has no bbox (needed for bbox evaluation)")
+        }
 
         // Detections: every image id must be a ground-truth image.
         let n = dt.count

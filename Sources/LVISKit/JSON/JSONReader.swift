@@ -157,8 +157,12 @@ struct JSONReader {
             index = table.keys.firstIndex(of: Array(key.utf8)) ?? -1
         } else {
             let n = end - start
-            for (i, k) in table.keys.enumerated() where k.count == n {
-                if memcmp(base + start, k, n) == 0 { index = i; break }
+            let c0 = n > 0 ? base[start] : 0
+            for i in 0..<table.keys.count {
+                let k = table.keys[i]
+                guard k.count == n, n == 0 || k[0] == c0 else { continue }
+                let same = n == 0 || k.withUnsafeBufferPointer { memcmp(base + start, $0.baseAddress!, n) == 0 }
+                if same { index = i; break }
             }
             pos = end + 1
         }

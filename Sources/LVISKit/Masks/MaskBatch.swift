@@ -6,7 +6,7 @@
 ///     "boxes":        [{"h", "w", "box": [x, y, w, h]}]           -> str (frBbox)
 ///     "masks":        [{"h", "w", "bits": "0110..."}] (column-major) -> {"counts": str, "area", "bbox", "bits"}
 ///     "uncompressed": [{"h", "w", "counts": [int]}]               -> str
-///     "strings":      [{"h", "w", "counts": str}]                 -> {"counts": [int], "area", "bbox", "bits", "string"}
+///     "strings":      [{"h", "w", "counts": str, "bits": bool}]  -> {"counts": [int], "area", "bbox", "bits"?, "string"}
 ///     "merges":       [{"h", "w", "rles": [str], "intersect": bool}] -> str
 ///     "ious":         [{"kind": "bbox"|"segm", "h", "w", "dt": [...], "gt": [...], "iscrowd": [0|1]}] -> [[Double]]
 ///     "invalid":      [{"h", "w", "counts": str | [int]}]         -> error text, or null if accepted
@@ -68,8 +68,9 @@ public enum MaskBatch {
         try section("strings") { item in
             let (h, w) = try size(item)
             let r = try rle(item["counts"] ?? .null, h, w)
+            let decoded = item["bits"]?.bool ?? true ? "\"" + bits(r.decode()) + "\"" : "null"
             return "{\"counts\": [" + r.counts.map(String.init).joined(separator: ", ") + "], \"area\": \(r.area), \"bbox\": "
-                + nums(r.bbox) + ", \"bits\": \"" + bits(r.decode()) + "\", \"string\": " + str(r.compressedCounts) + "}"
+                + nums(r.bbox) + ", \"bits\": " + decoded + ", \"string\": " + str(r.compressedCounts) + "}"
         }
         try section("merges") { item in
             let (h, w) = try size(item)

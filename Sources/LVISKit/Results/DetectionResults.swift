@@ -25,9 +25,9 @@ public struct DetectionResult: Sendable, Equatable {
 public struct DetectionResults: Sendable {
     enum MaskKind: UInt8, Sendable { case none = 0, compressed, polygons, rle }
 
-    public private(set) var imageIds: [Int] = []
-    public private(set) var categoryIds: [Int] = []
-    public private(set) var scores: [Double] = []
+    public internal(set) var imageIds: [Int] = []
+    public internal(set) var categoryIds: [Int] = []
+    public internal(set) var scores: [Double] = []
     /// Four numbers per detection; NaN when the detection has no box.
     var boxes: [Double] = []
     var hasBox: [Bool] = []
