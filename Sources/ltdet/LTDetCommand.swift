@@ -7,7 +7,7 @@ struct LTDetCommand: AsyncParsableCommand {
         commandName: "ltdet",
         abstract: "Long-tailed object detection and instance segmentation (LVIS) on libtorch.",
         subcommands: [
-            InfoCommand.self,
+            InfoCommand.self, SynthCommand.self, StatsCommand.self,
         ]
     )
 }

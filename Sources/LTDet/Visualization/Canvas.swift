@@ -96,6 +96,13 @@ public struct Canvas: Sendable {
         }
     }
 
+    /// Fills a polygon with a colour computed per pixel (pixel centre coordinates), e.g. a texture.
+    public mutating func fillPolygon(_ points: [Point2D], shader: (Double, Double) -> Color) {
+        Canvas.scanPolygon(points, width: image.width, height: image.height) { y, x0, x1 in
+            for x in x0 ..< x1 { blendPixel(x: x, y: y, color: shader(Double(x) + 0.5, Double(y) + 0.5)) }
+        }
+    }
+
     public mutating func fillCircle(center: Point2D, radius: Double, color: Color, alpha: Double = 1) {
         let rows = Canvas.coveredRange(center.y - radius, center.y + radius, limit: image.height)
         for y in rows {

@@ -130,7 +130,8 @@ public struct Plot: Sendable {
         if scale == .log { values = values.filter { $0 > 0 } }
         guard var low = values.min(), var high = values.max() else { return scale == .log ? 1 ... 10 : 0 ... 1 }
         if scale == .log {
-            low = pow(10, log10(low).rounded(.down))
+            // Just below the smallest value, so a bar of exactly a power of ten still shows.
+            low = pow(10, log10(low * 0.99).rounded(.down))
             high = pow(10, log10(high).rounded(.up))
             if low == high { high = low * 10 }
             return low ... high
