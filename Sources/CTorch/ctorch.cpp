@@ -289,9 +289,6 @@ int ct_binary(ct_binary_op op, ct_tensor a, ct_tensor b, ct_tensor *out) {
 int ct_binary_scalar(ct_binary_op op, ct_tensor a, double s, ct_tensor *out) {
   CT_TRY({
     const at::Tensor &x = *unwrap(a);
-    // A wrapped-number scalar tensor keeps the tensor's dtype under type promotion, as Python's do.
-    at::Tensor y = at::scalar_tensor(s, at::TensorOptions().dtype(at::kDouble));
-    y.unsafeGetTensorImpl()->set_wrapped_number(true);
     switch (op) {
     case CT_ADD: *out = wrap(at::add(x, s)); break;
     case CT_SUB: *out = wrap(at::sub(x, s)); break;
@@ -299,7 +296,13 @@ int ct_binary_scalar(ct_binary_op op, ct_tensor a, double s, ct_tensor *out) {
     case CT_DIV: *out = wrap(at::div(x, s)); break;
     case CT_POW: *out = wrap(at::pow(x, s)); break;
     case CT_RSUB: *out = wrap(at::rsub(x, s)); break;
-    default: *out = wrap(binary(op, x, y)); break;
+    default: {
+      // A wrapped-number scalar tensor keeps the tensor's dtype under type promotion, as Python's do.
+      at::Tensor y = at::scalar_tensor(s, at::TensorOptions().dtype(at::kDouble));
+      y.unsafeGetTensorImpl()->set_wrapped_number(true);
+      *out = wrap(binary(op, x, y));
+      break;
+    }
     }
   });
 }
@@ -621,7 +624,17 @@ int ct_meshgrid_ij(ct_tensor a, ct_tensor b, ct_tensor *out_a, ct_tensor *out_b)
 int ct_copy_(ct_tensor dst, ct_tensor src) { CT_TRY(unwrap(dst)->copy_(*unwrap(src))); }
 int ct_zero_(ct_tensor t) { CT_TRY(unwrap(t)->zero_()); }
 int ct_fill_(ct_tensor t, double value) { CT_TRY(unwrap(t)->fill_(value)); }
-int ct_add_(ct_tensor t, ct_tensor other, double alpha) { CT_TRY(unwrap(t)->add_(*unwrap(other), alpha)); }
+int ct_add_(ct_tensor t, ct_tensor other, double alpha) {
+  CT_TRY({
+    at::Tensor &x = *unwrap(t);
+    // libtorch rejects a floating alpha for integral tensors (step counters, num_batches_tracked).
+    if (at::isIntegralType(x.scalar_type(), true)) {
+      x.add_(*unwrap(other), (int64_t)alpha);
+    } else {
+      x.add_(*unwrap(other), alpha);
+    }
+  });
+}
 int ct_mul_scalar_(ct_tensor t, double s) { CT_TRY(unwrap(t)->mul_(s)); }
 int ct_mul_(ct_tensor t, ct_tensor other) { CT_TRY(unwrap(t)->mul_(*unwrap(other))); }
 int ct_addcmul_(ct_tensor t, ct_tensor a, ct_tensor b, double value) {

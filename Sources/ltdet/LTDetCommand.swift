@@ -7,7 +7,9 @@ struct LTDetCommand: AsyncParsableCommand {
         commandName: "ltdet",
         abstract: "Long-tailed object detection and instance segmentation (LVIS) on libtorch.",
         subcommands: [
-            InfoCommand.self, SynthCommand.self, StatsCommand.self,
+            InfoCommand.self,
+            DevCommand.self,
+            SynthCommand.self, StatsCommand.self,
         ]
     )
 }

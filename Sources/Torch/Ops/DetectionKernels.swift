@@ -1,0 +1,37 @@
+import CTorch
+
+/// The native detection kernels of CTorch (torchvision semantics).
+public enum DetectionOps {
+    /// RoIAlign: pools `input` (N x C x H x W) inside each RoI (K x 5: batch index, x1, y1, x2, y2 in input
+    /// image coordinates) to C x pooledH x pooledW. `spatialScale` maps image to feature coordinates;
+    /// `samplingRatio` 0 = adaptive (ceil(roi size / pooled size)), as mmcv and torchvision.
+    /// Differentiable with respect to `input`.
+    public static func roiAlign(
+        _ input: Tensor, rois: Tensor, spatialScale: Double, outputSize: (Int, Int), samplingRatio: Int = 0,
+        aligned: Bool = true
+    ) throws -> Tensor {
+        try .make {
+            ct_roi_align(
+                input.handle, rois.handle, spatialScale, Int64(outputSize.0), Int64(outputSize.1),
+                Int64(samplingRatio), aligned ? 1 : 0, $0)
+        }
+    }
+
+    /// Greedy non-maximum suppression over boxes (N x 4, x1 y1 x2 y2): indices kept, by descending score
+    /// (equal scores keep input order). A box is suppressed when its IoU with a kept box exceeds the threshold.
+    public static func nms(boxes: Tensor, scores: Tensor, iouThreshold: Double) throws -> Tensor {
+        try .make { ct_nms(boxes.handle, scores.handle, iouThreshold, $0) }
+    }
+
+    /// NMS within each class (torchvision `batched_nms`): boxes of different classes never suppress each other.
+    /// Implemented with the coordinate-offset trick: each class is moved to its own region of the plane.
+    public static func batchedNMS(boxes: Tensor, scores: Tensor, classes: Tensor, iouThreshold: Double) throws
+        -> Tensor
+    {
+        if boxes.size(0) == 0 { return try Tensor.zeros([0], dtype: .int64, device: boxes.device) }
+        let maxCoordinate = try boxes.max().item()
+        let offsets = try classes.to(boxes.dtype) * (maxCoordinate + 1)
+        let shifted = try boxes + offsets.unsqueeze(dim: 1)
+        return try nms(boxes: shifted, scores: scores, iouThreshold: iouThreshold)
+    }
+}

@@ -1,0 +1,46 @@
+import CTorch
+
+/// A set of parameters with its own hyper-parameters (as PyTorch's param_groups).
+public final class ParameterGroup: @unchecked Sendable {
+    public let parameters: [Parameter]
+    /// The learning rate in force; schedules set it every iteration from `initialLR`.
+    public var lr: Double
+    public let initialLR: Double
+    public var weightDecay: Double
+
+    public init(_ parameters: [Parameter], lr: Double, weightDecay: Double = 0) {
+        self.parameters = parameters
+        self.lr = lr
+        self.initialLR = lr
+        self.weightDecay = weightDecay
+    }
+}
+
+/// An optimiser updates parameters from their gradients and can save and restore its state.
+public protocol Optimizer: AnyObject {
+    var groups: [ParameterGroup] { get }
+    func step() throws
+    /// Optimiser state (momentum buffers, moments, step counts) by name, for checkpoints.
+    func stateDict() throws -> [String: Tensor]
+    func loadStateDict(_ state: [String: Tensor]) throws
+}
+
+extension Optimizer {
+    /// Clears every gradient (set to none, as PyTorch's default).
+    public func zeroGrad() throws {
+        for g in groups { for p in g.parameters { try p.wrappedValue.zeroGrad() } }
+    }
+
+    public var allParameters: [Parameter] { groups.flatMap(\.parameters) }
+}
+
+/// Scales all gradients so that their joint norm is at most `maxNorm`; returns the norm before clipping.
+@discardableResult
+public func clipGradNorm(_ parameters: [Parameter], maxNorm: Double, normType: Double = 2) throws -> Double {
+    let handles: [OpaquePointer?] = parameters.map { $0.wrappedValue.handle }
+    var total: Double = 0
+    try withExtendedLifetime(parameters) {
+        try check(ct_clip_grad_norm(handles, Int32(handles.count), maxNorm, normType, &total))
+    }
+    return total
+}

@@ -1,0 +1,113 @@
+import CTorch
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The safetensors format (https://huggingface.co/docs/safetensors): an 8-byte little-endian header length,
+/// a JSON header mapping names to {dtype, shape, data_offsets} (plus optional "__metadata__" strings),
+/// then the raw little-endian tensor bytes. Readable by Python's `safetensors`.
+public enum Safetensors {
+    static let dtypeCodes: [DType: String] = [
+        .float64: "F64", .float32: "F32", .float16: "F16", .bfloat16: "BF16", .int64: "I64", .int32: "I32",
+        .int16: "I16", .int8: "I8", .uint8: "U8", .bool: "BOOL",
+    ]
+
+    /// Writes tensors (sorted by name) and string metadata to `url`, through a temporary file and a rename so
+    /// that a crash never leaves a truncated file behind.
+    public static func save(_ tensors: [String: Tensor], metadata: [String: String] = [:], to url: URL) throws {
+        var header: [String: Any] = [:]
+        if !metadata.isEmpty { header["__metadata__"] = metadata }
+        var payload = Data()
+        var cpuTensors: [(String, Tensor)] = []
+        for name in tensors.keys.sorted() {
+            let t = try tensors[name]!.detach().to(.cpu).contiguous()
+            guard let code = dtypeCodes[t.dtype] else {
+                throw TorchError("safetensors: \(name) has unsupported dtype \(t.dtype)")
+            }
+            let start = payload.count
+            try t.withUnsafeBytes { payload.append(contentsOf: $0) }
+            header[name] = ["dtype": code, "shape": t.shape, "data_offsets": [start, payload.count]] as [String: Any]
+            cpuTensors.append((name, t))
+        }
+        var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        // Pad the header with spaces so that the data starts 8-byte aligned, as the reference writer does.
+        while (json.count % 8) != 0 { json.append(0x20) }
+        var out = Data(capacity: 8 + json.count + payload.count)
+        var length = UInt64(json.count).littleEndian
+        withUnsafeBytes(of: &length) { out.append(contentsOf: $0) }
+        out.append(json)
+        out.append(payload)
+        try AtomicFile.write(out, to: url)
+    }
+
+    /// Reads every tensor of a safetensors file (CPU tensors) and its metadata.
+    public static func load(from url: URL) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url, options: .alwaysMapped)
+        } catch {
+            throw TorchError("\(url.path): cannot read safetensors file (\(error.localizedDescription))")
+        }
+        guard data.count >= 8 else { throw TorchError("\(url.path): too short for a safetensors file") }
+        let headerLength = data.prefix(8).withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
+        guard headerLength > 0, 8 + headerLength <= data.count else {
+            throw TorchError("\(url.path): header length \(headerLength) exceeds the file size \(data.count)")
+        }
+        let headerData = data.subdata(in: 8..<(8 + headerLength))
+        guard let header = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any] else {
+            throw TorchError("\(url.path): the safetensors header is not a JSON object")
+        }
+        let base = 8 + headerLength
+        var tensors: [String: Tensor] = [:]
+        var metadata: [String: String] = [:]
+        for (name, value) in header {
+            if name == "__metadata__" {
+                metadata = (value as? [String: String]) ?? [:]
+                continue
+            }
+            guard let entry = value as? [String: Any], let code = entry["dtype"] as? String,
+                let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2
+            else { throw TorchError("\(url.path): header entry '\(name)' is malformed") }
+            guard let dtype = dtypeCodes.first(where: { $0.value == code })?.key else {
+                throw TorchError("\(url.path): tensor '\(name)' has unsupported dtype \(code)")
+            }
+            let expected = shape.reduce(1, *) * dtype.byteSize
+            guard offsets[1] - offsets[0] == expected, base + offsets[1] <= data.count, offsets[0] >= 0 else {
+                throw TorchError("\(url.path): tensor '\(name)' data_offsets \(offsets) do not fit shape \(shape)")
+            }
+            tensors[name] = try data.withUnsafeBytes { raw in
+                try Tensor.fromBytes(
+                    UnsafeRawBufferPointer(rebasing: raw[(base + offsets[0])..<(base + offsets[1])]), shape: shape,
+                    dtype: dtype)
+            }
+        }
+        return (tensors, metadata)
+    }
+}
+
+/// Writes files through a temporary sibling and a rename, so readers never see a partial file.
+public enum AtomicFile {
+    public static func write(_ data: Data, to url: URL) throws {
+        let dir = url.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
+        do {
+            try data.write(to: tmp)
+            // rename(2) replaces the target atomically on the same file system.
+            guard rename(tmp.path, url.path) == 0 else {
+                throw TorchError("rename failed: \(String(cString: strerror(errno)))")
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: tmp)
+            throw TorchError("\(url.path): cannot write (\(error.localizedDescription))")
+        }
+    }
+}
+
+extension Tensor {
+    /// A CPU tensor copied from raw little-endian bytes.
+    public static func fromBytes(_ bytes: UnsafeRawBufferPointer, shape: [Int], dtype: DType) throws -> Tensor {
+        try withDims(shape) { d, n in try .make { ct_from_buffer(bytes.baseAddress, d, n, dtype.rawValue, $0) } }
+    }
+}

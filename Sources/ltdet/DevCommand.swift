@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// Developer tools: the hooks the reference scripts under scripts/reference/ drive.
+struct DevCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dev",
+        abstract: "Developer tools used by the reference checks and diagnostics.",
+        subcommands: [
+            TensorIOCommand.self,
+        ]
+    )
+}
