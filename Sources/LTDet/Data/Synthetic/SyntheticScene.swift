@@ -51,8 +51,16 @@ public struct SyntheticScene: Sendable {
             var placed: [Point2D]? = nil
             attempts: for attempt in 0 ..< (isFirst ? 60 : 15) {
                 if attempt > 0, attempt % 15 == 0 { diameter = max(minimum, diameter * 0.8) }
-                let template = c.shape.outline(center: Point2D(0, 0), radius: diameter / 2, aspect: aspect, rotation: rotation)
-                let xs = template.map(\.x), ys = template.map(\.y)
+                var template = c.shape.outline(center: Point2D(0, 0), radius: diameter / 2, aspect: aspect, rotation: rotation)
+                var xs = template.map(\.x), ys = template.map(\.y)
+                // Narrow shapes (diamond, arrow) are enlarged until their short side is `minimum`.
+                let shortSide = min(xs.max()! - xs.min()!, ys.max()! - ys.min()!)
+                if shortSide < minimum {
+                    template = c.shape.outline(center: Point2D(0, 0), radius: diameter / 2 * minimum / shortSide,
+                                               aspect: aspect, rotation: rotation)
+                    xs = template.map(\.x)
+                    ys = template.map(\.y)
+                }
                 let (x0, x1, y0, y1) = (xs.min()!, xs.max()!, ys.min()!, ys.max()!)
                 let free = (Double(size) - 2 - (x1 - x0), Double(size) - 2 - (y1 - y0))
                 guard free.0 > 0, free.1 > 0 else { continue }
