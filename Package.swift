@@ -63,9 +63,10 @@ let package = Package(
         ),
         .target(name: "Torch", dependencies: ["CTorch"]),
         .target(name: "LVISKit"),
+        .systemLibrary(name: "CImageCodecs", path: "Sources/CImageCodecs"),
         .target(
             name: "LTDet",
-            dependencies: ["Torch", "LVISKit", "Yams"]
+            dependencies: ["Torch", "LVISKit", "Yams", "CImageCodecs"]
         ),
         .executableTarget(
             name: "ltdet",

@@ -1,0 +1,52 @@
+/// A full-image instance mask, one byte per pixel (0 outside, 1 inside), row-major.
+public struct BinaryMask: Sendable, Equatable {
+    public let width: Int
+    public let height: Int
+    public var values: [UInt8]
+
+    public init(width: Int, height: Int, values: [UInt8]) {
+        precondition(values.count == width * height, "BinaryMask: \(values.count) values for \(width)x\(height)")
+        self.width = width
+        self.height = height
+        self.values = values
+    }
+
+    public init(width: Int, height: Int) {
+        self.init(width: width, height: height, values: [UInt8](repeating: 0, count: width * height))
+    }
+
+    public var area: Int { values.reduce(0) { $0 + Int($1) } }
+
+    /// The tight box around the set pixels (pixel edges), nil when empty.
+    public var boundingBox: BoundingBox? {
+        var x0 = width, y0 = height, x1 = -1, y1 = -1
+        for y in 0 ..< height {
+            for x in 0 ..< width where values[y * width + x] != 0 {
+                x0 = min(x0, x); x1 = max(x1, x); y0 = min(y0, y); y1 = max(y1, y)
+            }
+        }
+        guard x1 >= 0 else { return nil }
+        return BoundingBox(x0: Double(x0), y0: Double(y0), x1: Double(x1 + 1), y1: Double(y1 + 1))
+    }
+
+    /// Nearest-neighbour resampling to `width` x `height` (pixel centres mapped to pixel centres).
+    public func resized(width newWidth: Int, height newHeight: Int) -> BinaryMask {
+        let sourceX = (0 ..< newWidth).map { min(Int((Double($0) + 0.5) * Double(width) / Double(newWidth)), width - 1) }
+        var out = [UInt8](repeating: 0, count: newWidth * newHeight)
+        for y in 0 ..< newHeight {
+            let sy = min(Int((Double(y) + 0.5) * Double(height) / Double(newHeight)), height - 1)
+            let row = sy * width
+            for x in 0 ..< newWidth { out[y * newWidth + x] = values[row + sourceX[x]] }
+        }
+        return BinaryMask(width: newWidth, height: newHeight, values: out)
+    }
+
+    public func flippedHorizontally() -> BinaryMask {
+        var out = values
+        for y in 0 ..< height {
+            let row = y * width
+            for x in 0 ..< width { out[row + x] = values[row + width - 1 - x] }
+        }
+        return BinaryMask(width: width, height: height, values: out)
+    }
+}

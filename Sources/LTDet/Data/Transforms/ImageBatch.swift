@@ -1,0 +1,58 @@
+import Torch
+
+/// The targets of one image in a batch, in the transformed image's pixels.
+public struct ImageTargets: Sendable {
+    public var boxes: [BoundingBox]
+    /// Contiguous labels 0..<C.
+    public var labels: [Int]
+    /// One per box; nil where the annotation had no mask.
+    public var masks: [InstanceMask?]
+
+    /// The boxes as a flat [x0, y0, x1, y1, ...] array.
+    public var flatBoxes: [Float] { boxes.flatMap { [Float($0.x0), Float($0.y0), Float($0.x1), Float($0.y1)] } }
+
+    /// The masks as bitmaps of `width` x `height` (the transformed image size), rasterised now
+    /// if the pipeline left them as polygons.
+    public func maskBitmaps(width: Int, height: Int) -> [BinaryMask] {
+        masks.map { $0?.rasterized(width: width, height: height) ?? BinaryMask(width: width, height: height) }
+    }
+}
+
+/// A batch ready for the model: images normalised, zero-padded at the bottom and right to a
+/// common size that is a multiple of the size divisor, stored as one CHW float buffer
+/// [N, 3, H, W]; plus each image's targets and geometry.
+public struct ImageBatch: Sendable {
+    public let values: [Float]
+    /// [N, 3, H, W].
+    public let shape: [Int]
+    public let targets: [ImageTargets]
+    public let metas: [ImageMeta]
+    /// The epoch the batch was drawn from.
+    public let epoch: Int
+
+    public var count: Int { shape[0] }
+
+    public init(samples: [TransformedSample], normalization: Normalization, sizeDivisor: Int, epoch: Int) {
+        func roundUp(_ v: Int) -> Int { (v + sizeDivisor - 1) / sizeDivisor * sizeDivisor }
+        let height = roundUp(samples.map(\.image.height).max() ?? 0)
+        let width = roundUp(samples.map(\.image.width).max() ?? 0)
+        let perImage = 3 * height * width
+        var values = [Float](repeating: 0, count: samples.count * perImage)
+        values.withUnsafeMutableBufferPointer { buffer in
+            for (i, sample) in samples.enumerated() {
+                let slice = UnsafeMutableBufferPointer(rebasing: buffer[(i * perImage) ..< ((i + 1) * perImage)])
+                normalization.write(sample.image, into: slice, planeWidth: width, planeHeight: height)
+            }
+        }
+        self.values = values
+        shape = [samples.count, 3, height, width]
+        targets = samples.map { ImageTargets(boxes: $0.boxes, labels: $0.labels, masks: $0.masks) }
+        metas = samples.map(\.meta)
+        self.epoch = epoch
+    }
+
+    /// The images as a float32 CPU tensor [N, 3, H, W].
+    public func imagesTensor() throws -> Tensor {
+        try Tensor(values, shape: shape)
+    }
+}

@@ -1,0 +1,56 @@
+/// The per-image transforms of training and testing (MMDetection's `train_pipeline` and
+/// `test_pipeline` for Mask R-CNN): keep-ratio resize with a multi-scale choice, random horizontal
+/// flip, and optionally rasterising polygon masks at the final size, all on the loader's worker
+/// threads. Normalisation and padding happen when the batch is assembled (`ImageBatch`).
+public struct SamplePipeline: Sendable {
+    public var resize: ResizePolicy
+    public var flipProbability: Double
+    public var normalization: Normalization
+    /// Padded batch sides are multiples of this.
+    public var sizeDivisor: Int
+    /// Turn polygon masks into bitmaps at the transformed size on the worker threads.
+    public var rasterizeMasks: Bool
+    /// Keep mask geometry at all (box-only detectors drop it).
+    public var withMasks: Bool
+
+    public init(resize: ResizePolicy, flipProbability: Double, normalization: Normalization = .imageNetRGB,
+                sizeDivisor: Int = 32, rasterizeMasks: Bool = true, withMasks: Bool = true) {
+        precondition((0 ... 1).contains(flipProbability) && sizeDivisor >= 1)
+        self.resize = resize
+        self.flipProbability = flipProbability
+        self.normalization = normalization
+        self.sizeDivisor = sizeDivisor
+        self.rasterizeMasks = rasterizeMasks
+        self.withMasks = withMasks
+    }
+
+    public static let lvisTraining = SamplePipeline(resize: .lvisTraining, flipProbability: 0.5)
+    public static let lvisTesting = SamplePipeline(resize: .lvisTesting, flipProbability: 0, rasterizeMasks: false, withMasks: false)
+
+    /// Transforms one decoded image and its annotations; every random choice comes from `generator`.
+    public func apply(to image: RGBImage, item: DatasetImage, generator: inout SplitMix64) -> TransformedSample {
+        let size = resize.targetSize(width: image.width, height: image.height, generator: &generator)
+        let flip = flipProbability > 0 && generator.nextUnit() < flipProbability
+        let sx = Double(size.width) / Double(image.width), sy = Double(size.height) / Double(image.height)
+        let resized = image.resized(width: size.width, height: size.height, mirrored: flip)
+
+        var boxes: [BoundingBox] = [], labels: [Int] = [], masks: [InstanceMask?] = []
+        for instance in item.instances {
+            var box = instance.box.scaled(x: sx, y: sy)
+            if flip { box = box.flippedHorizontally(imageWidth: Double(size.width)) }
+            boxes.append(box)
+            labels.append(instance.label)
+            guard withMasks, var mask = instance.mask else { masks.append(nil); continue }
+            if case .bitmap(let bitmap) = mask, bitmap.width != image.width || bitmap.height != image.height {
+                mask = .bitmap(bitmap.resized(width: image.width, height: image.height))
+            }
+            mask = mask.scaled(x: sx, y: sy, toWidth: size.width, height: size.height)
+            if flip { mask = mask.flippedHorizontally(imageWidth: size.width) }
+            if rasterizeMasks { mask = .bitmap(mask.rasterized(width: size.width, height: size.height)) }
+            masks.append(mask)
+        }
+        let meta = ImageMeta(imageID: item.id, path: item.path, originalWidth: image.width, originalHeight: image.height,
+                             width: size.width, height: size.height, scaleX: sx, scaleY: sy, flipped: flip)
+        return TransformedSample(image: resized, boxes: boxes, labels: labels, masks: masks, meta: meta)
+    }
+}
