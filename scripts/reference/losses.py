@@ -41,9 +41,14 @@ def pcb_update(state, p, y, C, renormalize):
     state["confusion"], state["confusion_count"] = M, n
 
 
+COVERAGE = {"pcb_active": 0, "pcb_inactive": 0, "no_positives": 0, "float64": 0, "extreme": 0}
+
+
 def pcb_strength(state, epoch, override, base_alpha):
     if epoch >= state["start_epoch"] and bool((state["confusion_count"] > 0).all()):
+        COVERAGE["pcb_active"] += 1
         return override if override is not None else base_alpha
+    COVERAGE["pcb_inactive"] += 1
     return None
 
 
@@ -231,7 +236,7 @@ def make_case(rng, method):
             tensors["instance_ids"] = ids.astype(np.int64)
     if pcb:
         momentum = float(rng.choice([0.99, 0.9]))
-        start = int(rng.integers(1, 25))
+        start = int(rng.integers(1, epoch + 1)) if rng.random() < 0.7 else int(rng.integers(1, 25))
         options["pcb"] = {"momentum": momentum, "start_epoch": start}
         M = rng.uniform(0, 1, (C, C)) ** 4 + np.eye(C)
         if base != "eqlv2":
@@ -311,6 +316,9 @@ def main():
             continue
         got = load_file(path_out)
         want = reference(method, tensors, options)
+        COVERAGE["no_positives"] += int(info["mix"] == "all_background")
+        COVERAGE["float64"] += int(info["dtype"] == "float64")
+        COVERAGE["extreme"] += int(np.abs(tensors["cls_score"]).max() >= 300)
         problems = [p for k in want for p in [compare(k, got[k], want[k], info["dtype"]) if k in got
                                               else f"{k}: missing from the harness output"] if p]
         extra = sorted(k for k in got if k.startswith("loss") and k not in want)
@@ -319,7 +327,7 @@ def main():
         if problems:
             failures += 1
             print(f"FAIL case {i} {info} {options}: " + "; ".join(problems))
-    print(f"losses: {cases - failures}/{cases} cases match (seed {seed})")
+    print(f"losses: {cases - failures}/{cases} cases match (seed {seed}); coverage {COVERAGE}")
     sys.exit(1 if failures else 0)
 
 
