@@ -17,8 +17,11 @@ struct DevLossCommand: ParsableCommand {
     @Option(help: "Output .safetensors.") var out: String
     @Option(help: "JSON object: loss_cls parameters, pcb {alpha, momentum, start_epoch}, avg_factor, pcb_alpha_override.")
     var options: String = "{}"
+    @Option(help: "Also time this many further steps (forward + backward) and print the median (benchmark hook).")
+    var `repeat`: Int = 0
 
     func run() throws {
+        Runtime.configureThreads()
         var settings = try parseOptions()
         let averageFactor = settings.removeValue(forKey: "avg_factor") as? Double
         let alphaOverride = settings.removeValue(forKey: "pcb_alpha_override") as? Double
@@ -63,6 +66,21 @@ struct DevLossCommand: ParsableCommand {
         for (name, value) in terms.metrics { result[name] = try Tensor(scalar: value, dtype: .float64) }
         result["scores"] = try withNoGrad { try loss.scores(scores) }
         try Safetensors.save(result, to: URL(fileURLWithPath: out))
+        if `repeat` > 0 { try time(loss, input, logits) }
+    }
+
+    /// Forward + backward of the loss alone, `repeat` times after the written step; state keeps evolving.
+    private func time(_ loss: any ClassificationLoss, _ input: ClassificationLossInput, _ logits: Tensor) throws {
+        var milliseconds: [Double] = []
+        for _ in 0..<`repeat` {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let terms = try loss(input)
+            let total = try terms.losses.values.dropFirst().reduce(terms.losses.values.first!) { try $0 + $1 }
+            _ = try Tensor.gradients(of: [total], wrt: [logits])
+            milliseconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        milliseconds.sort()
+        print(String(format: "median_ms %.4f threads %d", milliseconds[milliseconds.count / 2], Runtime.numThreads))
     }
 
     private func parseOptions() throws -> [String: Any] {
