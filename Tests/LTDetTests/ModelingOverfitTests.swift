@@ -12,19 +12,21 @@ import Torch
         config.testCfg.rcnn.scoreThreshold = 0.3
         let model = try MaskRCNN(config: config, seed: 7)
         let (images, metas, targets) = try syntheticBatch(count: 2, size: 64, seed: 1)
-        let optimizer = SGD(model.trainableParameters(), lr: 0.02, momentum: 0.9, weightDecay: 1e-4)
+        let baseLR = 0.01
+        let optimizer = SGD(model.trainableParameters(), lr: baseLR, momentum: 0.9, weightDecay: 1e-4)
         let steps = 120
         var first = 0.0
         var last = 0.0
         model.train()
         for step in 0..<steps {
+            // From-scratch weights need mmdet's linear warm-up or the first steps blow up.
+            optimizer.groups[0].lr = baseLR * min(1, 0.1 + 0.9 * Double(step) / 30)
             let (losses, _) = try model.loss(images: images, metas: metas, targets: targets, epoch: 1)
             let total = try losses.values.dropFirst().reduce(losses.values.first!) { try $0 + $1 }
             try optimizer.zeroGrad()
             try total.backward()
             try optimizer.step()
             let value = try total.item()
-            print("DBG", step, losses.mapValues { (try? $0.item()) ?? -1 })
             if step < 5 { first += value / 5 }
             if step >= steps - 5 { last += value / 5 }
         }
