@@ -7,6 +7,7 @@ struct DevCommand: ParsableCommand {
         abstract: "Developer tools used by the reference checks and diagnostics.",
         subcommands: [
             TensorIOCommand.self,
+            DevModelCheckCommand.self,
         ]
     )
 }
