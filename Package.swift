@@ -62,6 +62,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(name: "bench-maskrcnn", dependencies: ["LTDet", "Torch"], path: "Benchmarks/maskrcnn/Swift"),
         .testTarget(name: "TorchTests", dependencies: ["Torch"], exclude: ["Fixtures"]),
         .testTarget(name: "LVISKitTests", dependencies: ["LVISKit"]),
         .testTarget(name: "LTDetTests", dependencies: ["LTDet", "LVISKit", "Torch"]),
