@@ -9,6 +9,7 @@ struct DevCommand: ParsableCommand {
             TensorIOCommand.self,
             DevLossCommand.self,
             DevConfusionCommand.self,
+            DevModelCheckCommand.self,
         ]
     )
 }
