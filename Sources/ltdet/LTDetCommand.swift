@@ -7,6 +7,11 @@ struct LTDetCommand: AsyncParsableCommand {
         commandName: "ltdet",
         abstract: "Long-tailed object detection and instance segmentation (LVIS) on libtorch.",
         subcommands: [
+            DemoCommand.self,
+            TrainCommand.self,
+            TestCommand.self,
+            VizCommand.self,
+            PrintConfigCommand.self,
             InfoCommand.self,
             DevCommand.self,
             EvalCommand.self,

@@ -85,8 +85,8 @@ public struct DataSection: Codable, Sendable, Equatable {
         shortSides: Array(stride(from: 640, through: 800, by: 32)), maxLongSide: 1333, flipRatio: 0.5)
     public var testPipeline = PipelineSection(shortSides: [800], maxLongSide: 1333, flipRatio: 0)
     public var sampler = SamplerSection()
-    public var mean: [Float] = [123.675, 116.28, 103.53]
-    public var std: [Float] = [58.395, 57.12, 57.375]
+    public var mean: [Double] = [123.675, 116.28, 103.53]
+    public var std: [Double] = [58.395, 57.12, 57.375]
     public var toRGB = true
     /// `fail` stops on a missing or corrupt image, naming it; `skip` logs it and goes on.
     public var errorPolicy = "fail"
@@ -103,7 +103,9 @@ public struct DataSection: Codable, Sendable, Equatable {
         case errorPolicy = "error_policy"
     }
 
-    public var normalization: Normalization { Normalization(mean: mean, std: std, toBGR: !toRGB) }
+    public var normalization: Normalization {
+        Normalization(mean: mean.map(Float.init), std: std.map(Float.init), toBGR: !toRGB)
+    }
 
     public func loaderErrorPolicy() throws -> DataLoader.ErrorPolicy {
         guard let policy = DataLoader.ErrorPolicy(rawValue: errorPolicy) else {
