@@ -52,6 +52,7 @@ struct EvalCommand: ParsableCommand {
         log("ground truth: \(gt.images.count) images, \(gt.categories.count) categories, \(gt.annotations.count) annotations")
         let dt = try log.timed("results \(results)", bytesOf: results) { try DetectionResults.load(path: results) }
         let style = style ?? (gt.hasLVISFields ? .lvis : .coco)
+        if fixedAP && style == .coco { throw ValidationError("--fixed-ap applies to the LVIS style only") }
         var evaluator = LVISEvaluator(groundTruth: gt, results: dt, iouType: iouType, style: style, fixedAP: fixedAP)
         if !quiet { evaluator.log = { line in ProgressLog.write(line) } }
         log("evaluating \(iouType.rawValue), \(style.rawValue) style\(fixedAP ? ", Fixed AP" : "")")
