@@ -86,15 +86,15 @@ def main():
     ap.add_argument("--ltdet", default=os.environ.get("LTDET_BIN", os.path.join(ROOT, ".build", "release", "ltdet")))
     ap.add_argument("--images", type=int, nargs="+", default=[2000, 5000])
     ap.add_argument("--iou-types", nargs="+", default=["bbox", "segm"])
-    ap.add_argument("--lviskit-eval", default=os.path.join(ROOT, ".build", "lviskit-eval", "lviskit-eval"),
+    ap.add_argument("--lviskit", default=os.path.join(ROOT, ".build", "release", "lviskit"),
                     help="the libtorch-free LVISKit driver (run.sh builds it)")
-    ap.add_argument("--tools", nargs="+", default=["ltdet", "lviskit-eval", "lvis-api", "faster-coco-eval"])
+    ap.add_argument("--tools", nargs="+", default=["ltdet", "lviskit", "lvis-api", "faster-coco-eval"])
     ap.add_argument("--work", default=os.path.join(ROOT, "work_dirs", "lvis-eval"))
     args = ap.parse_args()
     if args.tool:
         return one_run(args)
-    if "lviskit-eval" in args.tools and not os.path.exists(args.lviskit_eval):
-        args.tools.remove("lviskit-eval")
+    if "lviskit" in args.tools and not os.path.exists(args.lviskit):
+        args.tools.remove("lviskit")
 
     rows = []
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
@@ -104,11 +104,9 @@ def main():
         for iou in args.iou_types:
             row = {"images": images, "iou_type": iou, "input_mb": size_mb}
             for tool in args.tools:
-                if tool in ("ltdet", "lviskit-eval"):
-                    if tool == "ltdet":
-                        cmd = [args.ltdet, "eval", "--gt", gt, "--results", res, "--iou-type", iou, "--style", "lvis"]
-                    else:
-                        cmd = [args.lviskit_eval, gt, res, iou, "lvis"]
+                if tool in ("ltdet", "lviskit"):
+                    binary = args.ltdet if tool == "ltdet" else args.lviskit
+                    cmd = [binary, "eval", "--gt", gt, "--results", res, "--iou-type", iou, "--style", "lvis"]
                     wall, cpu, rss, out, err = measured(cmd)
                     eval_s = float(re.search(r"evaluation: ([0-9.]+) s", err).group(1))
                     ap_value = float(re.search(r"^AP +[0-9.-]+ +\(([^)]+)\)", out, re.M).group(1))
@@ -131,7 +129,7 @@ def main():
         for tool in args.tools:
             r = row[tool]
             ratio = ""
-            if base and tool not in ("ltdet", "lviskit-eval"):
+            if base and tool not in ("ltdet", "lviskit"):
                 ratio = (f"{r['wall_s'] / base['wall_s']:5.1f}x, {r['cpu_s'] / base['cpu_s']:5.1f}x / "
                          f"{r['eval_s'] / base['eval_s']:5.1f}x;  {r['peak_rss_mb'] / base['peak_rss_mb']:4.1f}x the memory")
             print(f"{row['images']:6d} {row['iou_type']:5s} {tool:17s} {r['wall_s']:9.2f} s {r['cpu_s']:9.2f} s "

@@ -1,4 +1,5 @@
 import ArgumentParser
+import LVISKitCLI
 
 /// The `ltdet` command line: one subcommand type per file.
 @main

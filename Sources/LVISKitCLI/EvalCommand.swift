@@ -6,8 +6,10 @@ extension IoUType: ExpressibleByArgument {}
 extension EvaluationStyle: ExpressibleByArgument {}
 
 /// `ltdet eval`: LVIS or COCO evaluation of a results file, equal to lvis-api 0.5.3 / pycocotools 2.0.11.
-struct EvalCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct EvalCommand: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "eval",
         abstract: "Evaluate detection results against COCO/LVIS ground truth (exactly as lvis-api / pycocotools).",
         discussion: """
@@ -43,7 +45,7 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "No progress lines on stderr.")
     var quiet = false
 
-    func run() throws {
+    public func run() throws {
         let log = ProgressLog(enabled: !quiet)
         let started = Date()
         let gt = try log.timed("ground truth \(groundTruth)", bytesOf: groundTruth) {
