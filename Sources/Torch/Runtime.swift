@@ -1,6 +1,10 @@
 import CTorch
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Process-wide libtorch settings.
 public enum Runtime {
     /// Sets libtorch's intra-op thread count from `LTDET_NUM_THREADS`, defaulting to the number of cores.
@@ -14,6 +18,36 @@ public enum Runtime {
     public static var cudaDeviceCount: Int { Int(ct_cuda_device_count()) }
     public static var cudaIsAvailable: Bool { ct_cuda_is_available() != 0 }
 
+    /// Restarts the process with `OMP_WAIT_POLICY=PASSIVE` unless the variable is already set.
+    ///
+    /// libtorch's OpenMP threads spin while they wait for work (libgomp's default). When other threads need
+    /// the same cores — the data loader's workers, other processes — a spinning thread keeps a core from
+    /// them and a descheduled one stalls every parallel region: a demo training step on 2 cores ran 6x
+    /// slower with spinning threads than with sleeping ones. libgomp reads the policy once, when it is
+    /// loaded, so it can only be changed by starting again. Call first thing in commands that train or test.
+    public static func relaunchWithPassiveOpenMPWaiting() {
+        guard ProcessInfo.processInfo.environment["OMP_WAIT_POLICY"] == nil else { return }
+        setenv("OMP_WAIT_POLICY", "PASSIVE", 1)
+        var arguments = CommandLine.arguments.map { strdup($0) }
+        arguments.append(nil)
+        execv("/proc/self/exe", &arguments)
+        // execv returns only on failure: carry on with the default policy.
+        for a in arguments { free(a) }
+    }
+
     /// Seeds libtorch's default generator (components that need reproducibility own a `Generator`).
     public static func manualSeed(_ seed: UInt64) { ct_manual_seed(seed) }
+
+    private static let defaultGeneratorLock = NSLock()
+
+    /// Seeds the default generator and runs `body` while no other caller of this function draws from it:
+    /// layer initialisers that are given no `Generator` draw from the default one, so building a model
+    /// inside this scope makes its initial weights a function of `seed` even when models are built on
+    /// several threads at once (parallel tests, for example).
+    public static func withSeededDefaultGenerator<R>(_ seed: UInt64, _ body: () throws -> R) rethrows -> R {
+        defaultGeneratorLock.lock()
+        defer { defaultGeneratorLock.unlock() }
+        ct_manual_seed(seed)
+        return try body()
+    }
 }

@@ -25,6 +25,7 @@ struct DemoCommand: ParsableCommand {
     var overrides: [String] = []
 
     func run() throws {
+        Runtime.relaunchWithPassiveOpenMPWaiting()
         Runtime.configureThreads()
         let start = Date()
         let work = URL(fileURLWithPath: workDir)

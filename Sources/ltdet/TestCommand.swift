@@ -22,6 +22,7 @@ struct TestCommand: ParsableCommand {
     }
 
     func run() throws {
+        Runtime.relaunchWithPassiveOpenMPWaiting()
         Runtime.configureThreads()
         let outURL = URL(fileURLWithPath: out)
         let experiment = try ExperimentSetup.experiment(

@@ -18,6 +18,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("set"), parsing: .upToNextOption, help: "Overrides key.path=value.") var overrides: [String] = []
 
     func run() throws {
+        Runtime.relaunchWithPassiveOpenMPWaiting()
         Runtime.configureThreads()
         let experiment = try ExperimentSetup.experiment(config: config, workDir: workDir, overrides: overrides)
         try experiment.train(resume: resume)

@@ -8,7 +8,6 @@ import Torch
 /// End to end: the demo-sized Mask R-CNN overfits a few synthetic images, then finds their objects.
 @Suite struct ModelingOverfitTests {
     @Test func demoModelOverfitsSyntheticImages() throws {
-        Runtime.manualSeed(7)
         var config = MaskRCNNConfig.demo(numClasses: 3)
         config.testCfg.rcnn.scoreThreshold = 0.3
         let model = try MaskRCNN(config: config, seed: 7)

@@ -27,8 +27,6 @@ public final class DetectionExperiment {
 
     public func makeModel() throws -> MaskRCNN {
         let loss = try config.model.roiHead.bboxHead.makeClassificationLoss(numClasses: config.model.numClasses)
-        // Layer initialisers draw from libtorch's default generator: seed it so the initial weights repeat.
-        Runtime.manualSeed(config.seed)
         let model = try MaskRCNN(config: config.model, classificationLoss: loss, seed: config.seed)
         if let path = config.pretrained {
             let weights = try StateDict.load(from: URL(fileURLWithPath: path))

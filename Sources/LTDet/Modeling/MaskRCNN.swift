@@ -21,16 +21,29 @@ public final class MaskRCNN: Module {
 
     public var classificationLoss: any ClassificationLoss { roiHead.bboxHead.classificationLoss }
 
+    /// Builds the model; the initial weights are a function of `seed` alone (see `Runtime.withSeededDefaultGenerator`).
     public init(config: MaskRCNNConfig, classificationLoss: (any ClassificationLoss)? = nil, seed: UInt64 = 0) throws {
         let loss = classificationLoss ?? SoftmaxCrossEntropyLoss(numClasses: config.numClasses)
         guard loss.numClasses == config.numClasses else {
             throw TorchError("MaskRCNN: the classification loss has \(loss.numClasses) classes, the config \(config.numClasses)")
         }
+        let parts = try Runtime.withSeededDefaultGenerator(seed) { try Self.makeParts(config: config, loss: loss) }
+        backbone = parts.backbone
+        neck = parts.neck
+        rpnHead = parts.rpnHead
+        roiHead = parts.roiHead
+        self.config = config
+        samplingGenerator = try Generator(seed: seed)
+    }
+
+    private static func makeParts(config: MaskRCNNConfig, loss: any ClassificationLoss) throws
+        -> (backbone: ResNet, neck: FPN, rpnHead: RPNHead, roiHead: StandardRoIHead)
+    {
         let b = config.backbone
-        backbone = try ResNet(depth: b.depth, norm: b.norm, normEval: b.normEval, frozenStages: b.frozenStages)
-        neck = try FPN(inChannels: backbone.outChannels, outChannels: config.neck.outChannels)
+        let backbone = try ResNet(depth: b.depth, norm: b.norm, normEval: b.normEval, frozenStages: b.frozenStages)
+        let neck = try FPN(inChannels: backbone.outChannels, outChannels: config.neck.outChannels)
         let r = config.rpnHead
-        rpnHead = try RPNHead(
+        let rpnHead = try RPNHead(
             inChannels: config.neck.outChannels, featChannels: r.featChannels,
             anchorGenerator: AnchorGenerator(
                 strides: r.anchorGenerator.strides, scales: r.anchorGenerator.scales, ratios: r.anchorGenerator.ratios),
@@ -46,14 +59,13 @@ public final class MaskRCNN: Module {
                 numClasses: config.numClasses)
         }
         let roiStrides = Array(r.anchorGenerator.strides.prefix(4))
-        roiHead = StandardRoIHead(
+        let roiHead = StandardRoIHead(
             bboxHead: bboxHead, maskHead: maskHead,
             boxPooler: MultiLevelRoIAlign(strides: roiStrides, outputSize: h.bboxHead.roiFeatSize, finestScale: h.finestScale),
             maskPooler: MultiLevelRoIAlign(strides: roiStrides, outputSize: h.maskHead?.roiFeatSize ?? 14, finestScale: h.finestScale),
             coder: DeltaXYWHBoxCoder(stds: h.bboxHead.targetStds), assigner: config.trainCfg.rcnn.assigner.assigner,
             sampler: config.trainCfg.rcnn.sampler.sampler, maskSize: config.trainCfg.maskSize)
-        self.config = config
-        samplingGenerator = try Generator(seed: seed)
+        return (backbone, neck, rpnHead, roiHead)
     }
 
     /// P2..P6.
