@@ -43,21 +43,28 @@ extension RGBImage {
         var out = [UInt8](repeating: 0, count: newWidth * newHeight * 3)
         pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                for y in 0 ..< newHeight {
-                    let source = max((Double(y) + 0.5) * sy - 0.5, 0)
-                    let top = min(Int(source), height - 1)
-                    let bottom = min(top + 1, height - 1)
-                    let fy = Float(source - Double(top)), gy = 1 - fy
-                    let rowTop = top * width * 3, rowBottom = bottom * width * 3
-                    var o = y * newWidth * 3
-                    for x in 0 ..< newWidth {
-                        let fx = wx[x], gx = 1 - fx
-                        let a = rowTop + x0[x], b = rowTop + x1[x], c = rowBottom + x0[x], d = rowBottom + x1[x]
-                        for k in 0 ..< 3 {
-                            let value = gy * (gx * Float(src[a + k]) + fx * Float(src[b + k])) + fy * (gx * Float(src[c + k]) + fx * Float(src[d + k]))
-                            dst[o + k] = UInt8(value + 0.5)
+                x0.withUnsafeBufferPointer { x0 in
+                    x1.withUnsafeBufferPointer { x1 in
+                        wx.withUnsafeBufferPointer { wx in
+                            for y in 0 ..< newHeight {
+                                let source = max((Double(y) + 0.5) * sy - 0.5, 0)
+                                let top = min(Int(source), height - 1)
+                                let bottom = min(top + 1, height - 1)
+                                let fy = Float(source - Double(top)), gy = 1 - fy
+                                let rowTop = src.baseAddress! + top * width * 3, rowBottom = src.baseAddress! + bottom * width * 3
+                                var o = dst.baseAddress! + y * newWidth * 3
+                                for x in 0 ..< newWidth {
+                                    let fx = wx[x], gx = 1 - fx
+                                    let a = rowTop + x0[x], b = rowTop + x1[x], c = rowBottom + x0[x], d = rowBottom + x1[x]
+                                    let w00 = gy * gx, w01 = gy * fx, w10 = fy * gx, w11 = fy * fx
+                                    for k in 0 ..< 3 {
+                                        let value = w00 * Float(a[k]) + w01 * Float(b[k]) + w10 * Float(c[k]) + w11 * Float(d[k])
+                                        o[k] = UInt8(value + 0.5)
+                                    }
+                                    o += 3
+                                }
+                            }
                         }
-                        o += 3
                     }
                 }
             }
