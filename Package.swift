@@ -11,16 +11,28 @@ let torchDir = ProcessInfo.processInfo.environment["TORCH_DIR"]
 let torchCxxSettings: [CXXSetting]
 let torchLinkerSettings: [LinkerSetting]
 if let dir = torchDir {
+    // Wheels before torch 2.7 are built with the pre-C++11 libstdc++ ABI; TorchConfig.cmake says which.
+    let cmake = (try? String(contentsOfFile: "\(dir)/share/cmake/Torch/TorchConfig.cmake", encoding: .utf8)) ?? ""
+    let abi = cmake.contains("_GLIBCXX_USE_CXX11_ABI=0") ? "0" : "1"
     torchCxxSettings = [
         .unsafeFlags([
             "-std=c++20", "-I\(dir)/include", "-I\(dir)/include/torch/csrc/api/include",
-            "-D_GLIBCXX_USE_CXX11_ABI=1", "-O2",
+            "-D_GLIBCXX_USE_CXX11_ABI=\(abi)", "-O2",
         ])
     ]
-    torchLinkerSettings = [
-        .unsafeFlags(["-L\(dir)/lib", "-Xlinker", "-rpath", "-Xlinker", "\(dir)/lib"]),
-        .linkedLibrary("torch"), .linkedLibrary("torch_cpu"), .linkedLibrary("c10"),
-    ]
+    // A PyPI wheel is a CUDA build: linking libtorch.so would pull in libtorch_cuda.so and the CUDA runtime.
+    // CPU use links the CPU libraries alone; LTDET_CUDA=1 links the CUDA ones too (they register their
+    // kernels from static initialisers, hence --no-as-needed), which needs the wheel's nvidia-* packages.
+    // libtorch_cpu.so itself needs libcudart and libcupti (its profiler), from the wheel's sibling
+    // nvidia-cuda-runtime and nvidia-cuda-cupti packages in the same site-packages.
+    var flags = ["-L\(dir)/lib"]
+    for lib in ["\(dir)/lib", "\(dir)/../nvidia/cuda_runtime/lib", "\(dir)/../nvidia/cuda_cupti/lib"] {
+        flags += ["-Xlinker", "-rpath", "-Xlinker", lib]
+    }
+    if ProcessInfo.processInfo.environment["LTDET_CUDA"] == "1" {
+        flags += ["-Xlinker", "--no-as-needed", "-ltorch_cuda", "-lc10_cuda", "-Xlinker", "--as-needed"]
+    }
+    torchLinkerSettings = [.unsafeFlags(flags), .linkedLibrary("torch_cpu"), .linkedLibrary("c10")]
 } else {
     torchCxxSettings = [
         .unsafeFlags(["-std=c++17", "-I/usr/include/torch/csrc/api/include", "-O2"])
@@ -63,6 +75,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "bench-torch-overhead", dependencies: ["Torch"], path: "Benchmarks/torch-overhead/Swift"),
         .testTarget(name: "TorchTests", dependencies: ["Torch"], exclude: ["Fixtures"]),
         .testTarget(name: "LVISKitTests", dependencies: ["LVISKit"]),
         .testTarget(name: "LTDetTests", dependencies: ["LTDet", "LVISKit", "Torch"]),

@@ -9,6 +9,8 @@ struct LTDetCommand: AsyncParsableCommand {
         subcommands: [
             InfoCommand.self,
             DevCommand.self,
+            EvalCommand.self,
+            MaskToolCommand.self,
             SynthCommand.self, StatsCommand.self,
         ]
     )

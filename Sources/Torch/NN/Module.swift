@@ -49,7 +49,7 @@ public enum StateEntry {
 /// `@Parameter`/`@Buffer` tensors, child modules, arrays of modules (named 0, 1, ...) and optionals of them.
 /// Names follow PyTorch (`backbone.layer1.0.conv1.weight`) so that torchvision and mmdet weights map
 /// directly.
-open class Module: @unchecked Sendable {
+open class Module {
     /// Training mode (batch statistics, dropout, sampling) versus evaluation mode.
     public private(set) var isTraining = true
 

@@ -1,0 +1,21 @@
+import ArgumentParser
+import LVISKit
+
+/// `ltdet mask-tool` (hidden): runs LVISKit's mask functions on a JSON batch, for the pycocotools cross-check
+/// (scripts/reference/mask_crosscheck.py). The batch format is documented on `MaskBatch`.
+struct MaskToolCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mask-tool",
+        abstract: "Run the RLE/polygon/IoU functions on a JSON batch (reference checks).",
+        shouldDisplay: false)
+
+    @Option(name: .customLong("in"), help: "Input batch JSON.")
+    var input: String
+
+    @Option(name: .customLong("out"), help: "Output JSON.")
+    var output: String
+
+    func run() throws {
+        try MaskBatch.run(inputPath: input, outputPath: output)
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+import Yams
+
+@testable import LTDet
+
+struct ToyOptimizerConfig: ConfigSection, Equatable {
+    var type: String = "SGD"
+    var lr: Double = 0.02
+    var momentum: Double = 0.9
+    var weightDecay: Double = 1e-4
+    enum CodingKeys: String, CodingKey { case type, lr, momentum, weightDecay = "weight_decay" }
+}
+
+struct ToyExperiment: ConfigSection, Equatable {
+    var optimizer = ToyOptimizerConfig()
+    var steps: [Int] = [8, 11]
+    var name: String?
+}
+
+@Suite struct ConfigTests {
+    func write(_ files: [String: String]) throws -> URL {
+        let dir = try temporaryDirectory()
+        for (name, text) in files {
+            let url = dir.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        }
+        return dir
+    }
+
+    @Test func basesMergeAndOverridesApply() throws {
+        let dir = try write([
+            "base/a.yaml": "optimizer:\n  type: SGD\n  lr: 0.02\n  momentum: 0.9\n  weight_decay: 0.0001\nsteps: [16, 22]\n",
+            "exp.yaml": "_base_: base/a.yaml\noptimizer:\n  lr: 0.01\nname: demo\n",
+        ])
+        let node = try ConfigFile.load(dir.appendingPathComponent("exp.yaml").path, overrides: ["steps=[3, 4]", "optimizer.momentum=0.5"])
+        let config = try ConfigDecoder.decode(ToyExperiment.self, from: node, file: "exp.yaml")
+        #expect(config.optimizer == ToyOptimizerConfig(type: "SGD", lr: 0.01, momentum: 0.5, weightDecay: 0.0001))
+        #expect(config.steps == [3, 4])
+        #expect(config.name == "demo")
+    }
+
+    @Test func deleteReplacesTheBaseMapping() throws {
+        let dir = try write([
+            "a.yaml": "optimizer:\n  type: SGD\n  lr: 0.5\n",
+            "b.yaml": "_base_: a.yaml\noptimizer:\n  _delete_: true\n  type: AdamW\n",
+        ])
+        let config = try ConfigDecoder.decode(
+            ToyExperiment.self, from: try ConfigFile.load(dir.appendingPathComponent("b.yaml").path), file: "b.yaml")
+        #expect(config.optimizer.type == "AdamW" && config.optimizer.lr == 0.02)
+    }
+
+    @Test func unknownKeysAreNamed() throws {
+        let dir = try write(["bad.yaml": "optimizer:\n  lr: 0.1\n  momentun: 0.9\n"])
+        let path = dir.appendingPathComponent("bad.yaml").path
+        do {
+            _ = try ConfigDecoder.decode(ToyExperiment.self, from: try ConfigFile.load(path), file: path)
+            Issue.record("expected an error")
+        } catch let e as ConfigError {
+            #expect(e.key == "optimizer.momentun" && e.description.contains("bad.yaml"), "\(e)")
+        }
+        do {
+            _ = try ConfigDecoder.decode(ToyExperiment.self, from: try ConfigFile.load(path, overrides: ["optimzer.lr=3"]), file: path)
+            Issue.record("expected an error")
+        } catch let e as ConfigError { #expect(e.key.hasPrefix("optimzer") || e.key == "optimizer.momentun") }
+    }
+
+    @Test func wrongTypesNameKeyAndValue() throws {
+        let dir = try write(["t.yaml": "optimizer:\n  lr: fast\n"])
+        let path = dir.appendingPathComponent("t.yaml").path
+        do {
+            _ = try ConfigDecoder.decode(ToyExperiment.self, from: try ConfigFile.load(path), file: path)
+            Issue.record("expected an error")
+        } catch let e as ConfigError {
+            #expect(e.key == "optimizer.lr" && e.description.contains("fast"), "\(e)")
+        }
+    }
+
+    @Test func missingBaseAndCyclesAreErrors() throws {
+        let dir = try write(["x.yaml": "_base_: y.yaml\n", "y.yaml": "_base_: x.yaml\n", "m.yaml": "_base_: nowhere.yaml\n"])
+        #expect(throws: ConfigError.self) { try ConfigFile.load(dir.appendingPathComponent("x.yaml").path) }
+        do {
+            _ = try ConfigFile.load(dir.appendingPathComponent("m.yaml").path)
+        } catch let e as ConfigError { #expect(e.file.hasSuffix("nowhere.yaml")) }
+    }
+}
