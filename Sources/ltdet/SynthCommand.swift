@@ -58,7 +58,7 @@ struct SynthCommand: ParsableCommand {
         let start = Date()
         let output = try SyntheticDatasetGenerator(configuration).write(to: out)
         let seconds = Date().timeIntervalSince(start)
-        let groups = Dictionary(grouping: output.train.categories, by: { $0.frequency ?? "?" }).mapValues(\.count)
+        let groups = Dictionary(grouping: output.train.categories, by: \.frequency).mapValues(\.count)
         print("wrote \(output.train.images.count) train and \(output.val.images.count) val images " +
               "(\(output.train.annotations.count) + \(output.val.annotations.count) instances) to \(out) " +
               "in \(String(format: "%.1f", seconds)) s")

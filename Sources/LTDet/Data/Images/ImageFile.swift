@@ -1,4 +1,5 @@
 import Foundation
+import Torch
 
 /// Reading and writing image files, choosing the codec from the file's content (reading) or its
 /// extension (writing).
@@ -39,6 +40,6 @@ public enum ImageFile {
         } else {
             throw ImageCodecError.unsupportedFormat(path: path)
         }
-        try AtomicFile.write(Data(bytes), to: path)
+        try AtomicFile.write(Data(bytes), to: URL(fileURLWithPath: path))
     }
 }
