@@ -77,6 +77,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "bench-torch-overhead", dependencies: ["Torch"], path: "Benchmarks/torch-overhead/Swift"),
+        .executableTarget(name: "bench-maskrcnn", dependencies: ["LTDet", "Torch"], path: "Benchmarks/maskrcnn/Swift"),
         .testTarget(name: "TorchTests", dependencies: ["Torch"], exclude: ["Fixtures"]),
         .testTarget(name: "LVISKitTests", dependencies: ["LVISKit"]),
         .testTarget(name: "LTDetTests", dependencies: ["LTDet", "LVISKit", "Torch"]),

@@ -7,6 +7,9 @@ struct DevCommand: ParsableCommand {
         abstract: "Developer tools used by the reference checks and diagnostics.",
         subcommands: [
             TensorIOCommand.self,
+            DevLossCommand.self,
+            DevConfusionCommand.self,
+            DevModelCheckCommand.self,
         ]
     )
 }

@@ -11,7 +11,8 @@ struct LTDetCommand: AsyncParsableCommand {
             DevCommand.self,
             EvalCommand.self,
             MaskToolCommand.self,
-            SynthCommand.self, StatsCommand.self,
+            SynthCommand.self,
+            StatsCommand.self,
         ]
     )
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Torch
 import LTDet
 import LVISKit
 import Torch

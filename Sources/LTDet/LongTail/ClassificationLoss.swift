@@ -14,10 +14,19 @@ public struct ClassificationLossInput {
     public var epoch: Int
     /// Overrides a PCB strength for this call (the iterative head ramps it over its steps).
     public var pcbAlphaOverride: Double?
+    /// Optional N ids (int64) saying which observation group a row belongs to, for losses whose state is
+    /// updated per ground-truth instance (EBL's mean-score tracker): an id >= 0 names the ground-truth
+    /// instance a positive RoI was assigned to (unique within the batch), `Self.notObserved` marks a row
+    /// that feeds no observation (background RoIs), `Self.replayedRow` a replayed memory row (grouped by
+    /// class). Without it every positive row is grouped by its class.
+    public var instanceIDs: Tensor?
+
+    public static let notObserved = -1
+    public static let replayedRow = -2
 
     public init(
         logits: Tensor, labels: Tensor, labelWeights: Tensor? = nil, averageFactor: Double, epoch: Int = 1,
-        pcbAlphaOverride: Double? = nil
+        pcbAlphaOverride: Double? = nil, instanceIDs: Tensor? = nil
     ) {
         self.logits = logits
         self.labels = labels
@@ -25,6 +34,7 @@ public struct ClassificationLossInput {
         self.averageFactor = averageFactor
         self.epoch = epoch
         self.pcbAlphaOverride = pcbAlphaOverride
+        self.instanceIDs = instanceIDs
     }
 }
 
@@ -69,4 +79,49 @@ extension ClassificationLoss {
 
     public func stateDict() -> [String: Tensor] { [:] }
     public func loadStateDict(_ state: [String: Tensor]) throws {}
+}
+
+/// Thrown before a loss touches its state when the logits hold NaN or infinity: a poisoned step would
+/// otherwise corrupt the running statistics (Seesaw counts stay, but EQL v2 sums, the PCB confusion matrix
+/// and EBL mean scores would carry the NaN forever). The trainer can skip the step or stop with this message.
+public struct NonFiniteLogitsError: Error, CustomStringConvertible {
+    public let lossName: String
+    public let nonFiniteCount: Int
+
+    public var description: String {
+        "\(lossName): \(nonFiniteCount) non-finite classifier logits (NaN or infinity); "
+            + "the step was refused before updating the loss state"
+    }
+}
+
+extension ClassificationLossInput {
+    /// Checks the shapes against the loss and that every logit is finite (one host sync per call).
+    func validate(for loss: some ClassificationLoss) throws {
+        let name = String(describing: type(of: loss))
+        guard logits.rank == 2, logits.size(1) == loss.outputWidth else {
+            throw TorchError("\(name): logits have shape \(logits.shape), expected N x \(loss.outputWidth)")
+        }
+        guard labels.shape == [logits.size(0)] else {
+            throw TorchError("\(name): labels have shape \(labels.shape), expected [\(logits.size(0))]")
+        }
+        if let w = labelWeights, w.shape != labels.shape {
+            throw TorchError("\(name): label weights have shape \(w.shape), expected \(labels.shape)")
+        }
+        if let ids = instanceIDs, ids.shape != labels.shape {
+            throw TorchError("\(name): instance ids have shape \(ids.shape), expected \(labels.shape)")
+        }
+        let bad = try withNoGrad { try logits.isFinite().logicalNot().sum().itemInt() }
+        if bad > 0 { throw NonFiniteLogitsError(lossName: name, nonFiniteCount: bad) }
+    }
+
+    /// Per-row weights in the logits' dtype (ones when none were given).
+    func rowWeights() throws -> Tensor {
+        if let w = labelWeights { return try w.to(logits.dtype) }
+        return try Tensor.ones([logits.size(0)], dtype: logits.dtype, device: logits.device)
+    }
+
+    /// mmdet's `weight_reduce_loss` with `avg_factor`: sum of weighted per-row losses over the normaliser.
+    func reduce(_ perRow: Tensor, weights: Tensor) throws -> Tensor {
+        try (perRow * weights).sum() / max(averageFactor, 1)
+    }
 }

@@ -86,25 +86,6 @@ public enum Safetensors {
     }
 }
 
-/// Writes files through a temporary sibling and a rename, so readers never see a partial file.
-public enum AtomicFile {
-    public static func write(_ data: Data, to url: URL) throws {
-        let dir = url.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
-        do {
-            try data.write(to: tmp)
-            // rename(2) replaces the target atomically on the same file system.
-            guard rename(tmp.path, url.path) == 0 else {
-                throw TorchError("rename failed: \(String(cString: strerror(errno)))")
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: tmp)
-            throw TorchError("\(url.path): cannot write (\(error.localizedDescription))")
-        }
-    }
-}
-
 extension Tensor {
     /// A CPU tensor copied from raw little-endian bytes.
     public static func fromBytes(_ bytes: UnsafeRawBufferPointer, shape: [Int], dtype: DType) throws -> Tensor {

@@ -1,0 +1,118 @@
+// Mask R-CNN timing: one training iteration (forward, backward, SGD step) and one inference, medians over
+// repetitions after a warm-up, plus the process's peak resident memory.
+//   bench-maskrcnn r50 INPUTS.safetensors [REPS]   R50-FPN on images/targets written by torchvision_bench.py
+//   bench-maskrcnn demo [REPS]                     the demo preset: batch 4, 160 px, 20 classes
+// Threads: LTDET_NUM_THREADS.
+import Foundation
+import LTDet
+import Torch
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func peakRSSMegabytes() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+/// Times `reps` training steps and inferences (after one warm-up each) and prints one JSON line.
+func run(
+    name: String, model: MaskRCNN, images: Tensor, metas: [ImageMeta], targets: [DetectionTargets], reps: Int, lr: Double
+) throws {
+    let optimizer = SGD(model.trainableParameters(), lr: lr, momentum: 0.9, weightDecay: 1e-4)
+    var train: [Double] = []
+    model.train()
+    for i in 0...reps {
+        let t = try seconds {
+            let (losses, _) = try model.loss(images: images, metas: metas, targets: targets, epoch: 1)
+            let total = try losses.values.dropFirst().reduce(losses.values.first!) { try $0 + $1 }
+            try optimizer.zeroGrad()
+            try total.backward()
+            try optimizer.step()
+        }
+        if i > 0 { train.append(t) }
+    }
+    let trainPeak = peakRSSMegabytes()
+    model.eval()
+    var infer: [Double] = []
+    var found = 0
+    for i in 0...reps {
+        let t = try seconds { found = try model.predict(images: images, metas: metas).reduce(0) { $0 + $1.count } }
+        if i > 0 { infer.append(t) }
+    }
+    let line: [String: Any] = [
+        "framework": "ltdet", "model": name, "threads": Runtime.numThreads, "images": images.size(0),
+        "input": [images.size(2), images.size(3)], "train_step_s": median(train), "train_runs_s": train,
+        "inference_s": median(infer), "inference_runs_s": infer, "detections": found,
+        "peak_rss_mb_after_train": trainPeak, "peak_rss_mb": peakRSSMegabytes(),
+    ]
+    let data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
+}
+
+func r50(inputs path: String, reps: Int) throws {
+    let file = try Safetensors.load(from: URL(fileURLWithPath: path)).tensors
+    let images = file["images"]!
+    let n = images.size(0)
+    let sizes = try file["image_sizes"]!.toArray(Int64.self)
+    let metas = (0..<n).map { ImageMeta(height: Int(sizes[2 * $0]), width: Int(sizes[2 * $0 + 1])) }
+    let targets = (0..<n).map {
+        DetectionTargets(boxes: file["boxes\($0)"]!, labels: file["labels\($0)"]!, masks: file["masks\($0)"]!)
+    }
+    var config = MaskRCNNConfig.lvisBaseline(numClasses: Int(try file["num_classes"]!.item()))
+    // torchvision's detection ResNet: frozen BN; the same layers train (stage 1 frozen).
+    config.backbone.norm = .frozenBN
+    config.testCfg.rcnn.maxPerImage = Int(try file["detections_per_img"]!.item())
+    config.testCfg.rcnn.scoreThreshold = try file["score_thresh"]!.item()
+    Runtime.manualSeed(0)
+    let model = try MaskRCNN(config: config, seed: 0)
+    try run(name: "maskrcnn_r50_fpn", model: model, images: images, metas: metas, targets: targets, reps: reps, lr: 0.0025)
+}
+
+func demo(reps: Int) throws {
+    let (batch, size, classes) = (4, 160, 20)
+    Runtime.manualSeed(0)
+    let g = try Generator(seed: 0)
+    let images = try Tensor.randn([batch, 3, size, size], generator: g)
+    var targets: [DetectionTargets] = []
+    for _ in 0..<batch {
+        let m = 4
+        let xy = try Tensor.rand([m, 2], generator: g) * Double(size - 60)
+        let wh = try Tensor.rand([m, 2], generator: g) * 40.0 + 16.0
+        let boxes = try Tensor.cat([xy, xy + wh], dim: 1).floor()
+        let b = try boxes.toArray(Float.self)
+        var masks = [UInt8](repeating: 0, count: m * size * size)
+        for k in 0..<m {
+            for y in Int(b[4 * k + 1])..<Int(b[4 * k + 3]) {
+                for x in Int(b[4 * k])..<Int(b[4 * k + 2]) { masks[k * size * size + y * size + x] = 1 }
+            }
+        }
+        targets.append(
+            DetectionTargets(
+                boxes: boxes, labels: try Tensor.randint(0, classes, [m], generator: g),
+                masks: try Tensor(masks, shape: [m, size, size])))
+    }
+    let metas = Array(repeating: ImageMeta(height: size, width: size), count: batch)
+    let model = try MaskRCNN(config: .demo(numClasses: classes), seed: 0)
+    try run(name: "demo_r18_fpn", model: model, images: images, metas: metas, targets: targets, reps: reps, lr: 0.01)
+}
+
+Runtime.configureThreads()
+let args = CommandLine.arguments
+switch args.count > 1 ? args[1] : "" {
+case "r50" where args.count > 2: try r50(inputs: args[2], reps: args.count > 3 ? Int(args[3])! : 3)
+case "demo": try demo(reps: args.count > 2 ? Int(args[2])! : 10)
+default:
+    print("usage: bench-maskrcnn r50 INPUTS.safetensors [REPS] | bench-maskrcnn demo [REPS]")
+    exit(2)
+}

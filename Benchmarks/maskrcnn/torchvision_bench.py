@@ -1,0 +1,90 @@
+"""torchvision's Mask R-CNN R50-FPN, set up as LTDet's benchmark model (mmdet's settings where torchvision
+has a knob): frozen BN with stage 1 frozen, 1000 post-NMS proposals in training, 512 RoIs and 256 anchors
+per image, 80 classes, LVIS test thresholds. Same protocol as bench-maskrcnn: a warm-up, then the median
+of REPS training steps (forward, backward, SGD) and REPS inferences; peak RSS of the process.
+
+usage: torchvision_bench.py write-inputs FILE | torchvision_bench.py run FILE REPS THREADS"""
+import json
+import resource
+import sys
+import time
+
+import torch
+import torchvision
+from safetensors.torch import load_file, save_file
+from torchvision.models.detection import MaskRCNN
+from torchvision.models.detection.backbone_utils import _resnet_fpn_extractor
+
+NUM_CLASSES, SCORE_THRESH, DETECTIONS = 80, 1e-4, 300
+HEIGHT, WIDTH, IMAGES = 640, 853, 2
+
+
+def write_inputs(path):
+    g = torch.Generator().manual_seed(0)
+    tensors = {
+        "images": torch.zeros(IMAGES, 3, (HEIGHT + 31) // 32 * 32, (WIDTH + 31) // 32 * 32),
+        "image_sizes": torch.tensor([[HEIGHT, WIDTH]] * IMAGES),
+        "num_classes": torch.tensor(NUM_CLASSES), "score_thresh": torch.tensor(SCORE_THRESH),
+        "detections_per_img": torch.tensor(DETECTIONS),
+    }
+    tensors["images"][:, :, :HEIGHT, :WIDTH] = torch.randn(IMAGES, 3, HEIGHT, WIDTH, generator=g)
+    for i in range(IMAGES):
+        m = 8
+        xy = torch.rand(m, 2, generator=g) * torch.tensor([WIDTH - 200.0, HEIGHT - 200.0])
+        boxes = torch.cat([xy, xy + torch.rand(m, 2, generator=g) * 150 + 32], 1).floor()
+        masks = torch.zeros(m, HEIGHT, WIDTH, dtype=torch.uint8)
+        for k, (x0, y0, x1, y1) in enumerate(boxes.int().tolist()):
+            masks[k, y0:y1, x0:x1] = 1
+        tensors[f"boxes{i}"] = boxes
+        tensors[f"labels{i}"] = torch.randint(0, NUM_CLASSES, (m,), generator=g)
+        tensors[f"masks{i}"] = masks
+    save_file(tensors, path)
+
+
+def run(path, reps, threads):
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    f = load_file(path)
+    backbone = _resnet_fpn_extractor(
+        torchvision.models.resnet50(norm_layer=torchvision.ops.misc.FrozenBatchNorm2d), trainable_layers=3)
+    model = MaskRCNN(
+        backbone, num_classes=NUM_CLASSES + 1, min_size=HEIGHT, max_size=1333, rpn_post_nms_top_n_train=1000,
+        box_score_thresh=SCORE_THRESH, box_detections_per_img=DETECTIONS)
+    images = [f["images"][i, :, :HEIGHT, :WIDTH].contiguous() for i in range(IMAGES)]
+    # torchvision's labels count background as 0.
+    targets = [{"boxes": f[f"boxes{i}"], "labels": f[f"labels{i}"] + 1, "masks": f[f"masks{i}"]} for i in range(IMAGES)]
+    opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.0025, momentum=0.9, weight_decay=1e-4)
+    train = []
+    model.train()
+    for i in range(reps + 1):
+        t = time.perf_counter()
+        losses = model(images, targets)
+        total = sum(losses.values())
+        opt.zero_grad()
+        total.backward()
+        opt.step()
+        if i > 0:
+            train.append(time.perf_counter() - t)
+    train_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    model.eval()
+    infer, found = [], 0
+    with torch.no_grad():
+        for i in range(reps + 1):
+            t = time.perf_counter()
+            found = sum(len(o["boxes"]) for o in model(images))
+            if i > 0:
+                infer.append(time.perf_counter() - t)
+    med = lambda xs: sorted(xs)[len(xs) // 2]
+    print(json.dumps({
+        "framework": "torchvision", "model": "maskrcnn_r50_fpn", "threads": torch.get_num_threads(), "images": IMAGES,
+        "input": [HEIGHT, WIDTH], "train_step_s": med(train), "train_runs_s": train, "inference_s": med(infer),
+        "inference_runs_s": infer, "detections": found, "peak_rss_mb_after_train": train_peak,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }, sort_keys=True))
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "write-inputs":
+        write_inputs(sys.argv[2])
+    else:
+        run(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))

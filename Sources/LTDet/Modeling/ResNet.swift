@@ -1,0 +1,188 @@
+import Torch
+
+// ResNet backbone (torchvision / mmdet style "pytorch": the stride sits in the 3x3 convolution).
+// Input: images N x 3 x H x W (H, W multiples of 32). Output: C2..C5 at strides 4, 8, 16, 32 with
+// 64/128/256/512 channels (basic blocks) or 256/512/1024/2048 (bottlenecks).
+// Parameter names are torchvision's (`layer1.0.conv1.weight`, `layer1.0.downsample.1.running_mean`), so a
+// torchvision or mmdet `.pth` state dict loads directly (see `loadPretrained`).
+
+/// The normalisation layer of the backbone.
+public enum NormKind: String, Codable, Sendable {
+    /// Fixed statistics and affine parameters (torchvision's detection backbones, Detectron2).
+    case frozenBN = "frozen_bn"
+    /// BatchNorm; with `norm_eval` its statistics stay frozen while the affine parameters train (mmdet).
+    case batchNorm = "bn"
+    /// GroupNorm with 32 groups.
+    case groupNorm = "gn"
+}
+
+func makeNorm(_ kind: NormKind, channels: Int) throws -> any UnaryLayer {
+    switch kind {
+    case .frozenBN: try FrozenBatchNorm2d(channels)
+    case .batchNorm: try BatchNorm2d(channels)
+    case .groupNorm: try GroupNorm(groups: 32, channels: channels)
+    }
+}
+
+/// Two 3x3 convolutions (ResNet-18/34).
+final class BasicBlock: Module, UnaryLayer, @unchecked Sendable {
+    static let expansion = 1
+    let conv1: Conv2d
+    let bn1: any UnaryLayer
+    let conv2: Conv2d
+    let bn2: any UnaryLayer
+    let downsample: Sequential?
+
+    init(inChannels: Int, planes: Int, stride: Int, norm: NormKind) throws {
+        conv1 = try Conv2d(inChannels, planes, kernelSize: 3, stride: stride, padding: 1, bias: false)
+        bn1 = try makeNorm(norm, channels: planes)
+        conv2 = try Conv2d(planes, planes, kernelSize: 3, padding: 1, bias: false)
+        bn2 = try makeNorm(norm, channels: planes)
+        downsample = try makeDownsample(inChannels, planes, stride: stride, norm: norm)
+    }
+
+    func callAsFunction(_ x: Tensor) throws -> Tensor {
+        let y = try bn2(conv2(bn1(conv1(x)).relu()))
+        return try (y + (downsample.map { try $0(x) } ?? x)).relu()
+    }
+}
+
+/// 1x1 reduce, 3x3 (strided), 1x1 expand by 4 (ResNet-50/101).
+final class Bottleneck: Module, UnaryLayer, @unchecked Sendable {
+    static let expansion = 4
+    let conv1: Conv2d
+    let bn1: any UnaryLayer
+    let conv2: Conv2d
+    let bn2: any UnaryLayer
+    let conv3: Conv2d
+    let bn3: any UnaryLayer
+    let downsample: Sequential?
+
+    init(inChannels: Int, planes: Int, stride: Int, norm: NormKind) throws {
+        conv1 = try Conv2d(inChannels, planes, kernelSize: 1, bias: false)
+        bn1 = try makeNorm(norm, channels: planes)
+        conv2 = try Conv2d(planes, planes, kernelSize: 3, stride: stride, padding: 1, bias: false)
+        bn2 = try makeNorm(norm, channels: planes)
+        conv3 = try Conv2d(planes, planes * 4, kernelSize: 1, bias: false)
+        bn3 = try makeNorm(norm, channels: planes * 4)
+        downsample = try makeDownsample(inChannels, planes * 4, stride: stride, norm: norm)
+    }
+
+    func callAsFunction(_ x: Tensor) throws -> Tensor {
+        var y = try bn1(conv1(x)).relu()
+        y = try bn2(conv2(y)).relu()
+        y = try bn3(conv3(y))
+        return try (y + (downsample.map { try $0(x) } ?? x)).relu()
+    }
+}
+
+private func makeDownsample(_ inChannels: Int, _ outChannels: Int, stride: Int, norm: NormKind) throws -> Sequential? {
+    guard stride != 1 || inChannels != outChannels else { return nil }
+    return Sequential([
+        try Conv2d(inChannels, outChannels, kernelSize: 1, stride: stride, bias: false),
+        try makeNorm(norm, channels: outChannels),
+    ])
+}
+
+public final class ResNet: Module, @unchecked Sendable {
+    public let conv1: Conv2d
+    public let bn1: any UnaryLayer
+    public let layer1: Sequential
+    public let layer2: Sequential
+    public let layer3: Sequential
+    public let layer4: Sequential
+    /// Channels of C2..C5.
+    public let outChannels: [Int]
+    /// Modules kept in evaluation mode while training: frozen stages, and every BatchNorm under `norm_eval`.
+    /// Held in a struct so that reflection does not list them as children a second time.
+    private let alwaysEval: ModuleSet
+
+    /// - Parameters:
+    ///   - depth: 18, 34, 50 or 101.
+    ///   - frozenStages: -1 trains everything; 0 freezes the stem; k freezes the stem and layer1...layerk.
+    ///   - normEval: keep BatchNorm statistics frozen during training (mmdet `norm_eval`).
+    public init(depth: Int, norm: NormKind = .frozenBN, normEval: Bool = true, frozenStages: Int = 1) throws {
+        let blocks: [Int]
+        let bottleneck: Bool
+        switch depth {
+        case 18: (blocks, bottleneck) = ([2, 2, 2, 2], false)
+        case 34: (blocks, bottleneck) = ([3, 4, 6, 3], false)
+        case 50: (blocks, bottleneck) = ([3, 4, 6, 3], true)
+        case 101: (blocks, bottleneck) = ([3, 4, 23, 3], true)
+        default: throw TorchError("ResNet: depth \(depth) is not one of 18, 34, 50, 101")
+        }
+        let expansion = bottleneck ? Bottleneck.expansion : BasicBlock.expansion
+        conv1 = try Conv2d(3, 64, kernelSize: 7, stride: 2, padding: 3, bias: false)
+        bn1 = try makeNorm(norm, channels: 64)
+        var layers: [Sequential] = []
+        var inChannels = 64
+        for (stage, count) in blocks.enumerated() {
+            let planes = 64 << stage
+            var stageBlocks: [any UnaryLayer] = []
+            for i in 0..<count {
+                let stride = (i == 0 && stage > 0) ? 2 : 1
+                stageBlocks.append(
+                    bottleneck
+                        ? try Bottleneck(inChannels: inChannels, planes: planes, stride: stride, norm: norm)
+                        : try BasicBlock(inChannels: inChannels, planes: planes, stride: stride, norm: norm))
+                inChannels = planes * expansion
+            }
+            layers.append(Sequential(stageBlocks))
+        }
+        (layer1, layer2, layer3, layer4) = (layers[0], layers[1], layers[2], layers[3])
+        outChannels = (0..<4).map { (64 << $0) * expansion }
+
+        var frozen: [Module] = []
+        if frozenStages >= 0 { frozen += [conv1, bn1] }
+        if frozenStages >= 1 { frozen += layers.prefix(frozenStages).map { $0 as Module } }
+        var evalModules = frozen
+        if norm == .batchNorm && normEval {
+            evalModules += [bn1] + layers.flatMap { $0.namedModules().map(\.1).filter { $0 is BatchNorm2d } }
+        }
+        alwaysEval = ModuleSet(modules: evalModules)
+        super.init()
+
+        // torchvision's initialisation: Kaiming normal (fan-out) convolutions, unit norm scale, zero shift.
+        for (_, m) in namedModules() {
+            if let conv = m as? Conv2d { try Init.kaimingNormal(conv.weight, fanOutMode: true) }
+        }
+        for m in frozen { try m.freeze() }
+    }
+
+    /// C2, C3, C4, C5.
+    public func callAsFunction(_ images: Tensor) throws -> [Tensor] {
+        if isTraining {
+            for m in alwaysEval.modules where m.isTraining { m.eval() }
+        }
+        var x = try bn1(conv1(images)).relu()
+        x = try Functional.maxPool2d(x, kernel: (3, 3), stride: (2, 2), padding: (1, 1))
+        let c2 = try layer1(x)
+        let c3 = try layer2(c2)
+        let c4 = try layer3(c3)
+        let c5 = try layer4(c4)
+        return [c2, c3, c4, c5]
+    }
+
+    /// Loads ImageNet weights from a torchvision or mmdet state dict: the classifier (`fc.*`) and BatchNorm
+    /// batch counters that frozen BN has no use for are skipped; a `backbone.` prefix is accepted.
+    /// Throws when a backbone tensor is missing or has another shape.
+    public func loadPretrained(_ state: [String: Tensor]) throws {
+        var own: [String: Tensor] = [:]
+        for (name, tensor) in state {
+            let key = name.hasPrefix("backbone.") ? String(name.dropFirst("backbone.".count)) : name
+            if key.hasPrefix("fc.") { continue }
+            own[key] = tensor
+        }
+        let mismatch = try load(stateDict: own, strict: false)
+        let unexpected = mismatch.unexpected.filter { !$0.hasSuffix("num_batches_tracked") }
+        guard mismatch.missing.isEmpty && unexpected.isEmpty else {
+            throw TorchError(
+                "ResNet pretrained weights do not match: missing \(mismatch.missing), unexpected \(unexpected)")
+        }
+    }
+}
+
+/// Modules referenced, not owned: invisible to state-dict reflection.
+struct ModuleSet {
+    let modules: [Module]
+}

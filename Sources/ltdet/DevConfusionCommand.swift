@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import LTDet
+import Torch
+
+/// Shows where PCB's confusion matrix says the bias lies: a heatmap (rows true class, columns predicted class)
+/// and the strongest off-diagonal pairs, i.e. which class absorbs which.
+struct DevConfusionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "confusion", abstract: "Render a checkpoint's PCB confusion matrix and list its strongest pairs.")
+
+    @Option(help: "Checkpoint .safetensors holding method.confusion (and optionally method.confusion_count).")
+    var checkpoint: String
+    @Option(help: "Output PNG heatmap.") var plot: String
+    @Option(help: "How many off-diagonal pairs to list.") var top: Int = 20
+
+    func run() throws {
+        let (tensors, metadata) = try Safetensors.load(from: URL(fileURLWithPath: checkpoint))
+        guard let confusion = tensors["method.confusion"], confusion.rank == 2, confusion.size(0) == confusion.size(1)
+        else { throw ValidationError("\(checkpoint): no square method.confusion tensor (was PCB enabled?)") }
+        let c = confusion.size(0)
+        let matrix = try confusion.to(.float32).contiguous().toArray(Float.self)
+        let names = Self.jsonArray(metadata["class_names"], as: String.self, count: c)
+        let frequency = Self.jsonArray(metadata["class_frequency"], as: Double.self, count: c)
+        // Most frequent first, so head classes sit top-left and the tail bottom-right.
+        let order = frequency.map { f in (0..<c).sorted { f[$0] > f[$1] || (f[$0] == f[$1] && $0 < $1) } }
+            ?? Array(0..<c)
+        try ConfusionHeatmap.png(matrix, numClasses: c, order: order).write(to: URL(fileURLWithPath: plot))
+        print("wrote \(c)x\(c) heatmap to \(plot) (classes ordered by \(frequency == nil ? "id" : "training frequency"))")
+
+        func label(_ k: Int) -> String {
+            let name = names?[k] ?? "class \(k)"
+            return frequency.map { "\(name) (freq \(Self.format($0[k])))" } ?? name
+        }
+        print("strongest confusions (true class -> predicted class: row share):")
+        for pair in ConfusionHeatmap.strongestConfusions(matrix, numClasses: c, top: top) {
+            print(String(format: "  %.4f  ", pair.value) + "\(label(pair.trueClass)) -> \(label(pair.predictedClass))")
+        }
+    }
+
+    /// A JSON array from the checkpoint metadata, or nil when absent or of the wrong length.
+    private static func jsonArray<T>(_ text: String?, as: T.Type, count: Int) -> [T]? {
+        guard let text, let data = text.data(using: .utf8),
+            let array = (try? JSONSerialization.jsonObject(with: data)) as? [Any], array.count == count
+        else { return nil }
+        let typed = array.compactMap { $0 as? T }
+        return typed.count == count ? typed : nil
+    }
+
+    private static func format(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(format: "%.3g", x) }
+}
