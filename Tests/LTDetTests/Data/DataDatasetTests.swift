@@ -28,6 +28,17 @@ import Testing
         #expect(xs.min()! >= instance.box.x0 - 1 && xs.max()! <= instance.box.x1 + 1)
     }
 
+    @Test func readsRealCOCOGroundTruthWithoutCrowds() throws {
+        guard let lvis = Self.sharedLVISSubset else { return }
+        let path = URL(fileURLWithPath: lvis).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("coco/instances_val2014_100.json").path
+        let dataset = try InstanceDataset(annotationFile: path, options: .init(imageRoot: "/coco"))
+        #expect(dataset.count == 100 && dataset.labels.count == 80)
+        #expect(dataset.labels.label(forCategoryID: 90) == 79 && dataset.labels.label(forCategoryID: 12) == nil)
+        #expect(dataset.images.map(\.instances.count).reduce(0, +) == 830)
+        #expect(dataset.images[0].path.hasPrefix("/coco/val2014/COCO_val2014_"))
+    }
+
     @Test func pathConventions() {
         let url = "http://images.cocodataset.org/train2017/000000391895.jpg"
         #expect(ImagePathConvention.cocoURL.relativePath(fileName: nil, cocoURL: url) == "train2017/000000391895.jpg")
