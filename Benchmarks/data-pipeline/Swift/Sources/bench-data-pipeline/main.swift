@@ -2,7 +2,7 @@
 // short side from 640..800 (long side <= 1333), horizontal flip, mask rasterisation at the
 // transformed size, normalisation and padding into a CHW float buffer. Image i uses short side
 // 640 + 32 * (i % 6) and is flipped when i is odd, exactly as bench.py does, so both sides do the
-// same work. Then the same through DataLoader with 2 workers.
+// same work. Then the same through DataLoader with 1 and 2 workers (random scales and flips).
 // Usage: bench-data-pipeline ANNOTATIONS.json IMAGE_ROOT [PASSES]
 import Foundation
 import LTDet
@@ -37,12 +37,14 @@ let images = passes * dataset.count
 print(String(format: "swift single-thread %.1f images/s (%d images, %d masks, %.2f s, checksum %.3f)",
              Double(images) / seconds, images, instances, seconds, checksum))
 
-let loader = DataLoader(dataset: dataset, sampler: SequentialSampler(count: dataset.count),
-                        pipeline: SamplePipeline(resize: .lvisTraining, flipProbability: 0.5),
-                        options: .init(batchSize: 2, workers: 2, prefetchBatches: 4, epochs: passes))
-let loaderStart = Date()
-var loaded = 0
-while let batch = try loader.next() { loaded += batch.count }
-let loaderSeconds = Date().timeIntervalSince(loaderStart)
-print(String(format: "swift loader-2-workers %.1f images/s (%d images, batches of 2, %.2f s)",
-             Double(loaded) / loaderSeconds, loaded, loaderSeconds))
+for workers in [1, 2] {
+    let loader = DataLoader(dataset: dataset, sampler: SequentialSampler(count: dataset.count),
+                            pipeline: SamplePipeline(resize: .lvisTraining, flipProbability: 0.5),
+                            options: .init(batchSize: 2, workers: workers, prefetchBatches: 4, epochs: passes))
+    let loaderStart = Date()
+    var loaded = 0
+    while let batch = try loader.next() { loaded += batch.count }
+    let loaderSeconds = Date().timeIntervalSince(loaderStart)
+    print(String(format: "swift loader-%d-workers %.1f images/s (%d images, batches of 2, %.2f s)",
+                 workers, Double(loaded) / loaderSeconds, loaded, loaderSeconds))
+}
