@@ -49,6 +49,7 @@ let package = Package(
         .executable(name: "ltdet", targets: ["ltdet"]),
         .library(name: "LTDet", targets: ["LTDet"]),
         .library(name: "LVISKit", targets: ["LVISKit"]),
+        .executable(name: "lviskit", targets: ["lviskit"]),
         .library(name: "Torch", targets: ["Torch"]),
     ],
     dependencies: [
@@ -63,6 +64,10 @@ let package = Package(
         ),
         .target(name: "Torch", dependencies: ["CTorch"]),
         .target(name: "LVISKit"),
+        .target(
+            name: "LVISKitCLI",
+            dependencies: ["LVISKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "lviskit", dependencies: ["LVISKitCLI"]),
         .systemLibrary(name: "CImageCodecs", path: "Sources/CImageCodecs"),
         .target(
             name: "LTDet",
@@ -71,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "ltdet",
             dependencies: [
-                "LTDet", "LVISKit", "Torch",
+                "LTDet", "LVISKit", "LVISKitCLI", "Torch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

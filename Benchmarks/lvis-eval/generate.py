@@ -33,6 +33,7 @@ def main():
     ap.add_argument("--categories", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--max-dets", type=int, default=300)
+    ap.add_argument("--min-dets", type=int, default=20, help="detections per image: uniform in [min, max]")
     ap.add_argument("--no-masks", action="store_true", help="boxes only (for very large bbox-only sets)")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
@@ -71,7 +72,7 @@ def main():
         images.append({"id": img_id, "height": h, "width": w, "file_name": f"{img_id:012d}.jpg",
                        "coco_url": f"http://images.cocodataset.org/val2017/{img_id:012d}.jpg",
                        "neg_category_ids": [int(c) for c in neg], "not_exhaustive_category_ids": nel})
-        n = int(rng.integers(20, args.max_dets + 1))
+        n = int(rng.integers(args.min_dets, args.max_dets + 1))
         kinds = rng.random(n)
         scores = np.round(rng.random(n), 4)
         for j in range(n):

@@ -57,14 +57,15 @@ def one_run(args):
 
 
 def measured(cmd, env=None):
-    """Runs cmd under /usr/bin/time -v; returns (wall seconds, peak RSS bytes, stdout, stderr)."""
+    """Runs cmd under /usr/bin/time -v; returns (wall seconds, CPU seconds, peak RSS bytes, stdout, stderr)."""
     t0 = time.time()
     proc = subprocess.run(["/usr/bin/time", "-v"] + cmd, capture_output=True, text=True, env=env)
     wall = time.time() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1)) * 1024
-    return wall, rss, proc.stdout, proc.stderr
+    cpu = sum(float(re.search(rf"{k} time \(seconds\): ([0-9.]+)", proc.stderr).group(1)) for k in ("User", "System"))
+    return wall, cpu, rss, proc.stdout, proc.stderr
 
 
 def ensure_data(work, images):
@@ -85,11 +86,15 @@ def main():
     ap.add_argument("--ltdet", default=os.environ.get("LTDET_BIN", os.path.join(ROOT, ".build", "release", "ltdet")))
     ap.add_argument("--images", type=int, nargs="+", default=[2000, 5000])
     ap.add_argument("--iou-types", nargs="+", default=["bbox", "segm"])
-    ap.add_argument("--tools", nargs="+", default=["ltdet", "lvis-api", "faster-coco-eval"])
+    ap.add_argument("--lviskit", default=os.path.join(ROOT, ".build", "release", "lviskit"),
+                    help="the libtorch-free LVISKit driver (run.sh builds it)")
+    ap.add_argument("--tools", nargs="+", default=["ltdet", "lviskit", "lvis-api", "faster-coco-eval"])
     ap.add_argument("--work", default=os.path.join(ROOT, "work_dirs", "lvis-eval"))
     args = ap.parse_args()
     if args.tool:
         return one_run(args)
+    if "lviskit" in args.tools and not os.path.exists(args.lviskit):
+        args.tools.remove("lviskit")
 
     rows = []
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
@@ -99,33 +104,36 @@ def main():
         for iou in args.iou_types:
             row = {"images": images, "iou_type": iou, "input_mb": size_mb}
             for tool in args.tools:
-                if tool == "ltdet":
-                    wall, rss, out, err = measured([args.ltdet, "eval", "--gt", gt, "--results", res, "--iou-type", iou,
-                                                    "--style", "lvis"])
+                if tool in ("ltdet", "lviskit"):
+                    binary = args.ltdet if tool == "ltdet" else args.lviskit
+                    cmd = [binary, "eval", "--gt", gt, "--results", res, "--iou-type", iou, "--style", "lvis"]
+                    wall, cpu, rss, out, err = measured(cmd)
                     eval_s = float(re.search(r"evaluation: ([0-9.]+) s", err).group(1))
                     ap_value = float(re.search(r"^AP +[0-9.-]+ +\(([^)]+)\)", out, re.M).group(1))
                 else:
-                    wall, rss, out, _ = measured([sys.executable, os.path.abspath(__file__), "--tool", tool, "--gt", gt,
+                    wall, cpu, rss, out, _ = measured([sys.executable, os.path.abspath(__file__), "--tool", tool, "--gt", gt,
                                                   "--results", res, "--iou-type", iou])
                     info = json.loads(out.strip().splitlines()[-1])
                     eval_s = info["eval_s"]
                     ap_value = info["metrics"].get("AP", info["metrics"].get("AP_all"))
-                row[tool] = {"wall_s": wall, "eval_s": eval_s, "peak_rss_mb": rss / 2**20, "AP": ap_value}
-                print(f"  {images} images {iou:4s} {tool:17s} end to end {wall:7.2f} s, evaluation {eval_s:7.2f} s, "
-                      f"peak {rss / 2**20:7.0f} MiB, AP {ap_value}", flush=True)
+                row[tool] = {"wall_s": wall, "cpu_s": cpu, "eval_s": eval_s, "peak_rss_mb": rss / 2**20, "AP": ap_value}
+                print(f"  {images} images {iou:4s} {tool:17s} end to end {wall:7.2f} s (CPU {cpu:7.2f} s), "
+                      f"evaluation {eval_s:7.2f} s, peak {rss / 2**20:7.0f} MiB, AP {ap_value}", flush=True)
             rows.append(row)
 
-    print("\nimages iou   tool               end-to-end  eval-only  peak MiB  speed-up (end to end / eval)  memory")
+    print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
+    print("images iou   tool               end-to-end    CPU time  eval-only  peak MiB   LTDet faster: end to end (wall, CPU) / "
+          "eval-only; memory")
     for row in rows:
         base = row.get("ltdet")
         for tool in args.tools:
             r = row[tool]
             ratio = ""
-            if base and tool != "ltdet":
-                ratio = (f"LTDet {r['wall_s'] / base['wall_s']:5.1f}x / {r['eval_s'] / base['eval_s']:5.1f}x faster"
-                         f"   {r['peak_rss_mb'] / base['peak_rss_mb']:4.1f}x LTDet's")
-            print(f"{row['images']:6d} {row['iou_type']:5s} {tool:17s} {r['wall_s']:9.2f} s {r['eval_s']:8.2f} s "
-                  f"{r['peak_rss_mb']:8.0f}  {ratio}")
+            if base and tool not in ("ltdet", "lviskit"):
+                ratio = (f"{r['wall_s'] / base['wall_s']:5.1f}x, {r['cpu_s'] / base['cpu_s']:5.1f}x / "
+                         f"{r['eval_s'] / base['eval_s']:5.1f}x;  {r['peak_rss_mb'] / base['peak_rss_mb']:4.1f}x the memory")
+            print(f"{row['images']:6d} {row['iou_type']:5s} {tool:17s} {r['wall_s']:9.2f} s {r['cpu_s']:9.2f} s "
+                  f"{r['eval_s']:8.2f} s {r['peak_rss_mb']:8.0f}   {ratio}")
     os.makedirs(args.work, exist_ok=True)
     with open(os.path.join(args.work, "benchmark.json"), "w") as f:
         json.dump(rows, f, indent=1)

@@ -2,6 +2,8 @@
 has a knob): frozen BN with stage 1 frozen, 1000 post-NMS proposals in training, 512 RoIs and 256 anchors
 per image, 80 classes, LVIS test thresholds. Same protocol as bench-maskrcnn: a warm-up, then the median
 of REPS training steps (forward, backward, SGD) and REPS inferences; peak RSS of the process.
+The SGD learning rate is 0 in both: randomly initialised R50 with identity frozen BN diverges to NaN at any
+useful rate, and NaN scores would leave inference without detections (no mask work) on one side.
 
 usage: torchvision_bench.py write-inputs FILE | torchvision_bench.py run FILE REPS THREADS"""
 import json
@@ -53,7 +55,7 @@ def run(path, reps, threads):
     images = [f["images"][i, :, :HEIGHT, :WIDTH].contiguous() for i in range(IMAGES)]
     # torchvision's labels count background as 0.
     targets = [{"boxes": f[f"boxes{i}"], "labels": f[f"labels{i}"] + 1, "masks": f[f"masks{i}"]} for i in range(IMAGES)]
-    opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.0025, momentum=0.9, weight_decay=1e-4)
+    opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.0, momentum=0.9, weight_decay=1e-4)
     train = []
     model.train()
     for i in range(reps + 1):

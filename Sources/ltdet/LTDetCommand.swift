@@ -1,4 +1,5 @@
 import ArgumentParser
+import LVISKitCLI
 
 /// The `ltdet` command line: one subcommand type per file.
 @main
@@ -7,6 +8,11 @@ struct LTDetCommand: AsyncParsableCommand {
         commandName: "ltdet",
         abstract: "Long-tailed object detection and instance segmentation (LVIS) on libtorch.",
         subcommands: [
+            DemoCommand.self,
+            TrainCommand.self,
+            TestCommand.self,
+            VizCommand.self,
+            PrintConfigCommand.self,
             InfoCommand.self,
             DevCommand.self,
             EvalCommand.self,

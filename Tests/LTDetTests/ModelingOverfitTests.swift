@@ -1,4 +1,5 @@
 import Foundation
+import LVISKit
 import Testing
 import Torch
 
@@ -39,6 +40,32 @@ import Torch
             let sameClass = try target.labels.unsqueeze(dim: 1).eq(found.labels.unsqueeze(dim: 0))
             let matched = try iou.gt(0.5).logicalAnd(sameClass).any(dim: 1)
             #expect(try matched.all().item() == 1, "found \(found.count): \(found.labels) for \(target.labels)")
+        }
+
+        // The same predictions through LTDet's results conversion and LVISKit: AP near 1 on the training images.
+        let labels = CategoryLabelMap(categories: (0..<3).map { (id: $0 + 1, name: "c\($0)", frequency: FrequencyGroup.frequent) })
+        var annotations: [LVISDataset.Annotation] = []
+        var results: [DetectionResult] = []
+        for (i, (target, found)) in zip(targets, detections).enumerated() {
+            let ground = Detections(
+                boxes: target.boxes, scores: try Tensor.ones([target.count]), labels: target.labels, masks: target.masks)
+            for r in try DetectionInference.convert(ground, imageID: i + 1, labels: labels) {
+                annotations.append(
+                    LVISDataset.Annotation(
+                        id: annotations.count + 1, imageId: i + 1, categoryId: r.categoryId, bbox: r.bbox,
+                        area: Double(r.segmentation!.area), segmentation: .rle(r.segmentation!)))
+            }
+            results += try DetectionInference.convert(found, imageID: i + 1, labels: labels)
+        }
+        let gt = LVISDataset(
+            images: (1...targets.count).map { LVISDataset.Image(id: $0, height: 64, width: 64) },
+            categories: (1...3).map { LVISDataset.Category(id: $0, name: "c\($0)", frequency: .frequent) },
+            annotations: annotations)
+        for type in [IoUType.bbox, .segm] {
+            let summary = try LVISEvaluator(groundTruth: gt, results: results, iouType: type).evaluate()
+            let ap50 = summary.metric("AP50") ?? -1
+            let ap = summary.metric("AP") ?? -1
+            #expect(ap50 > 0.95 && ap > 0.6, "\(type): AP50 \(ap50), AP \(ap)")
         }
     }
 }

@@ -40,6 +40,9 @@ for offset in 0 1; do
     done
   done
 done
+# Fixed AP (no per-image cap; the synthetic sets have images with more than 300 detections).
+compare --gt "$work/synthetic0/gt.json" --results "$work/synthetic0/results_box.json" --iou-type bbox --style lvis \
+  --fixed-ap --label "synthetic seed $SEED results_box bbox lvis Fixed AP"
 
 # (b) the real LVIS v0.5 val subset with generated detections.
 lvis_gt="$SHARED/lvis/lvis_v0.5_val_100.json"

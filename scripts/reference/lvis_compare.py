@@ -32,15 +32,32 @@ COCO_KEYS = ["AP", "AP50", "AP75", "APs", "APm", "APl",
              "AR@1", "AR@10", "AR@100", "ARs@100", "ARm@100", "ARl@100"]
 
 
-def reference_lvis(gt, results, iou_type):
+def top_per_category(results, limit=10000):
+    """Fixed AP's selection: the top `limit` detections of each category by score (ties in file order)."""
+    by_cat = {}
+    for i, d in enumerate(results):
+        by_cat.setdefault(d["category_id"], []).append(i)
+    keep = set()
+    for idx in by_cat.values():
+        keep.update(sorted(idx, key=lambda i: -results[i]["score"])[:limit])
+    return [d for i, d in enumerate(results) if i in keep]
+
+
+def reference_lvis(gt, results, iou_type, fixed_ap=False):
     import logging
     logging.getLogger("lvis").setLevel(logging.ERROR)
     from lvis import LVIS, LVISEval, LVISResults
     lvis_gt = LVIS(gt)
-    lvis_dt = LVISResults(lvis_gt, results)
+    if fixed_ap:  # lvis-api with no per-image cap, on the per-category top 10,000
+        with open(results) as f:
+            lvis_dt = LVISResults(lvis_gt, top_per_category(json.load(f)), max_dets=-1)
+    else:
+        lvis_dt = LVISResults(lvis_gt, results)
     ev = LVISEval(lvis_gt, lvis_dt, iou_type)
     ev.run()
     metrics = {k: float(v) for k, v in ev.get_results().items()}
+    if fixed_ap:
+        metrics = {k.replace("@300", "@10000/cat"): v for k, v in metrics.items()}
     return metrics, ev.eval["precision"], ev.eval["recall"]
 
 
@@ -58,12 +75,14 @@ def reference_coco(gt, results, iou_type):
     return metrics, ev.eval["precision"], ev.eval["recall"]
 
 
-def run_ltdet(binary, gt, results, iou_type, style, workdir):
+def run_ltdet(binary, gt, results, iou_type, style, workdir, fixed_ap=False):
     out_json = os.path.join(workdir, "metrics.json")
     out_p = os.path.join(workdir, "precision.npy")
     out_r = os.path.join(workdir, "recall.npy")
     cmd = [binary, "eval", "--gt", gt, "--results", results, "--iou-type", iou_type, "--style", style,
            "--json", out_json, "--dump-precision", out_p, "--dump-recall", out_r, "--quiet"]
+    if fixed_ap:
+        cmd.append("--fixed-ap")
     t0 = time.time()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     elapsed = time.time() - t0
@@ -104,19 +123,22 @@ def main():
     ap.add_argument("--tol", type=float, default=1e-12)
     ap.add_argument("--expect-stats", help="comma-separated expected COCO stats (compared to both)")
     ap.add_argument("--label", default="")
+    ap.add_argument("--fixed-ap", action="store_true", help="Fixed AP (LVIS style): reference = lvis-api without the "
+                    "per-image cap on the top 10,000 detections per category")
     args = ap.parse_args()
 
     t0 = time.time()
     if args.style == "lvis":
-        ref_metrics, ref_p, ref_r = reference_lvis(args.gt, args.results, args.iou_type)
-        keys = LVIS_KEYS
+        ref_metrics, ref_p, ref_r = reference_lvis(args.gt, args.results, args.iou_type, args.fixed_ap)
+        keys = [k.replace("@300", "@10000/cat") for k in LVIS_KEYS] if args.fixed_ap else LVIS_KEYS
     else:
         ref_metrics, ref_p, ref_r = reference_coco(args.gt, args.results, args.iou_type)
         keys = COCO_KEYS
     ref_time = time.time() - t0
 
     with tempfile.TemporaryDirectory() as workdir:
-        data, my_p, my_r, my_time = run_ltdet(args.ltdet, args.gt, args.results, args.iou_type, args.style, workdir)
+        data, my_p, my_r, my_time = run_ltdet(args.ltdet, args.gt, args.results, args.iou_type, args.style, workdir,
+                                              args.fixed_ap)
 
     label = args.label or f"{os.path.basename(args.results)} {args.iou_type} {args.style}"
     print(f"{label}: reference {ref_time:.2f} s, ltdet {my_time:.2f} s")

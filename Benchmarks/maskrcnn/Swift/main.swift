@@ -76,7 +76,7 @@ func r50(inputs path: String, reps: Int) throws {
     config.testCfg.rcnn.scoreThreshold = try file["score_thresh"]!.item()
     Runtime.manualSeed(0)
     let model = try MaskRCNN(config: config, seed: 0)
-    try run(name: "maskrcnn_r50_fpn", model: model, images: images, metas: metas, targets: targets, reps: reps, lr: 0.0025)
+    try run(name: "maskrcnn_r50_fpn", model: model, images: images, metas: metas, targets: targets, reps: reps, lr: 0)
 }
 
 func demo(reps: Int) throws {

@@ -58,6 +58,7 @@ public final class Trainer<Model: TrainableModel, Source: EpochBatchSource> wher
     public private(set) var state = TrainerState()
     private var lastCheckpoint: URL?
     private var lastCheckpointIteration: Int?
+    private var lastEvaluationIteration: Int?
     private let log: JSONLinesLog
 
     public init(
@@ -169,14 +170,24 @@ public final class Trainer<Model: TrainableModel, Source: EpochBatchSource> wher
             if let every = settings.checkpointEveryEpochs, finished % every == 0 || finished == settings.maxEpochs {
                 try saveCheckpoint()
             }
-            if let every = settings.evaluateEveryEpochs, let evaluate, finished % every == 0 || finished == settings.maxEpochs {
-                model.eval()
-                let metrics = try evaluate(model, finished)
-                model.train()
-                try log.append(mode: "val", epoch: finished, iteration: state.iteration, values: metrics)
+            if let every = settings.evaluateEveryEpochs, finished % every == 0 || finished == settings.maxEpochs {
+                try runEvaluation(epoch: finished)
             }
         }
         if lastCheckpointIteration != state.iteration { try saveCheckpoint() }
+        // A run cut short by maxIterations still ends with an evaluation of what it learned.
+        if settings.evaluateEveryEpochs != nil, lastEvaluationIteration != state.iteration {
+            try runEvaluation(epoch: state.epoch)
+        }
+    }
+
+    private func runEvaluation(epoch: Int) throws {
+        guard let evaluate else { return }
+        model.eval()
+        let metrics = try evaluate(model, epoch)
+        model.train()
+        lastEvaluationIteration = state.iteration
+        try log.append(mode: "val", epoch: epoch, iteration: state.iteration, values: metrics)
     }
 }
 

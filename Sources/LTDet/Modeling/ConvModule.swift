@@ -3,7 +3,7 @@ import Torch
 /// A convolution optionally followed by ReLU, named as mmcv's `ConvModule` (`<name>.conv.weight`) so that
 /// mmdet FPN and mask-head checkpoints map directly. Initialised as mmcv does for a ReLU conv: Kaiming normal
 /// (fan-out), bias 0; the FPN re-initialises its own with Xavier.
-public final class ConvModule: Module, UnaryLayer, @unchecked Sendable {
+public final class ConvModule: Module, UnaryLayer {
     public let conv: Conv2d
     public let activation: Bool
 

@@ -4,7 +4,7 @@ import Torch
 // stride-2 deconv + ReLU -> 1x1 conv to one 28 x 28 logit map per class. Trained with per-pixel sigmoid BCE
 // on the map of each positive RoI's class, averaged over pixels and RoIs, against the ground-truth mask
 // RoIAligned into the RoI at 28 x 28 and thresholded at 0.5 (mmdet `mask_target`).
-public final class FCNMaskHead: Module, @unchecked Sendable {
+public final class FCNMaskHead: Module {
     public let convs: [ConvModule]
     public let upsample: ConvTranspose2d
     public let convLogits: Conv2d

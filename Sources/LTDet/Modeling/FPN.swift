@@ -4,7 +4,7 @@ import Torch
 // Input: C2..C5 from the backbone. Output: P2..P6 with `outChannels` channels at strides 4..64;
 // P6 is a stride-2 max-pool (kernel 1) of P5, as mmdet and torchvision's `LastLevelMaxPool`.
 // Names follow mmdet: `lateral_convs.i.conv`, `fpn_convs.i.conv`.
-public final class FPN: Module, @unchecked Sendable {
+public final class FPN: Module {
     public let lateralConvs: [ConvModule]
     public let fpnConvs: [ConvModule]
     public let outChannels: Int

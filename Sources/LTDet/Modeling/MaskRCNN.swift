@@ -7,7 +7,7 @@ import Torch
 // at test, `Detections` per image in original pixels.
 // State-dict names follow mmdet (`backbone.layer1.0.conv1.weight`, `neck.lateral_convs.0.conv.weight`,
 // `rpn_head.rpn_conv.weight`, `roi_head.bbox_head.fc_cls.weight`, `roi_head.mask_head.convs.0.conv.weight`).
-public final class MaskRCNN: Module, @unchecked Sendable {
+public final class MaskRCNN: Module {
     public let backbone: ResNet
     public let neck: FPN
     public let rpnHead: RPNHead

@@ -49,8 +49,33 @@ public struct MaskRCNNConfig: Codable, Sendable, Equatable {
         public var roiFeatSize: Int
         public var fcOutChannels: Int
         public var targetStds: [Double]
+        /// The classification loss (`type: CrossEntropyLoss | SeesawLoss | EQLv2 | EquilibriumLoss`); nil is
+        /// softmax cross-entropy.
+        public var lossCls: ClassificationLossConfig?
+        /// Pairwise class balance on top of the loss (`alpha`, `momentum`, `start_epoch`).
+        public var pcb: PCBConfig?
         enum CodingKeys: String, CodingKey {
             case roiFeatSize = "roi_feat_size", fcOutChannels = "fc_out_channels", targetStds = "target_stds"
+            case lossCls = "loss_cls", pcb
+        }
+
+        public init(
+            roiFeatSize: Int, fcOutChannels: Int, targetStds: [Double], lossCls: ClassificationLossConfig? = nil,
+            pcb: PCBConfig? = nil
+        ) {
+            self.roiFeatSize = roiFeatSize
+            self.fcOutChannels = fcOutChannels
+            self.targetStds = targetStds
+            self.lossCls = lossCls
+            self.pcb = pcb
+        }
+
+        /// The loss the box head trains with: `loss_cls` with `pcb` (kept beside it in the YAML, as PCB's
+        /// configs do) folded in.
+        public func makeClassificationLoss(numClasses: Int) throws -> any ClassificationLoss {
+            var config = lossCls ?? ClassificationLossConfig(type: "CrossEntropyLoss")
+            if let pcb { config.pcb = pcb }
+            return try ClassificationLossFactory.make(config: config, numClasses: numClasses)
         }
     }
 

@@ -36,7 +36,7 @@ public struct Proposals {
     public var scores: Tensor
 }
 
-public final class RPNHead: Module, @unchecked Sendable {
+public final class RPNHead: Module {
     public let rpnConv: Conv2d
     public let rpnCls: Conv2d
     public let rpnReg: Conv2d

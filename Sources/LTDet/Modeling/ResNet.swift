@@ -25,7 +25,7 @@ func makeNorm(_ kind: NormKind, channels: Int) throws -> any UnaryLayer {
 }
 
 /// Two 3x3 convolutions (ResNet-18/34).
-final class BasicBlock: Module, UnaryLayer, @unchecked Sendable {
+final class BasicBlock: Module, UnaryLayer {
     static let expansion = 1
     let conv1: Conv2d
     let bn1: any UnaryLayer
@@ -48,7 +48,7 @@ final class BasicBlock: Module, UnaryLayer, @unchecked Sendable {
 }
 
 /// 1x1 reduce, 3x3 (strided), 1x1 expand by 4 (ResNet-50/101).
-final class Bottleneck: Module, UnaryLayer, @unchecked Sendable {
+final class Bottleneck: Module, UnaryLayer {
     static let expansion = 4
     let conv1: Conv2d
     let bn1: any UnaryLayer
@@ -84,7 +84,7 @@ private func makeDownsample(_ inChannels: Int, _ outChannels: Int, stride: Int, 
     ])
 }
 
-public final class ResNet: Module, @unchecked Sendable {
+public final class ResNet: Module {
     public let conv1: Conv2d
     public let bn1: any UnaryLayer
     public let layer1: Sequential

@@ -38,7 +38,7 @@ public struct BoxTargets {
     public var deltas: Tensor
 }
 
-public final class Shared2FCBoxHead: Module, @unchecked Sendable {
+public final class Shared2FCBoxHead: Module {
     public let sharedFcs: [Linear]
     public let fcCls: any UnaryLayer
     public let fcReg: Linear

@@ -25,7 +25,7 @@ public struct RCNNTestConfig: Codable, Sendable, Equatable {
     }
 }
 
-public final class StandardRoIHead: Module, @unchecked Sendable {
+public final class StandardRoIHead: Module {
     public let bboxHead: Shared2FCBoxHead
     public let maskHead: FCNMaskHead?
     public let boxPooler: MultiLevelRoIAlign

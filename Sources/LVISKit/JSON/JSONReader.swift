@@ -259,9 +259,15 @@ struct JSONReader {
     /// A JSON number as a correctly rounded Double (the value Python's json module gives).
     mutating func readDouble() throws(Failure) -> Double {
         try expect(.number)
-        if matchLiteral("NaN") { return .nan }
-        if matchLiteral("Infinity") { return .infinity }
-        if matchLiteral("-Infinity") { return -.infinity }
+        let c0 = base[pos]
+        if c0 == UInt8(ascii: "N") || c0 == UInt8(ascii: "I")
+            || (c0 == UInt8(ascii: "-") && pos + 1 < count && base[pos + 1] == UInt8(ascii: "I"))
+        {
+            if matchLiteral("NaN") { return .nan }
+            if matchLiteral("Infinity") { return .infinity }
+            if matchLiteral("-Infinity") { return -.infinity }
+            throw syntaxError("invalid literal")
+        }
         let start = pos
         var negative = false
         if base[pos] == UInt8(ascii: "-") { negative = true; pos += 1 }

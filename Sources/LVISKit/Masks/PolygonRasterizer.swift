@@ -24,12 +24,39 @@ enum PolygonRasterizer {
         }
         x[k] = x[0]
         y[k] = y[0]
-        var total = 0
-        for j in 0..<k { total += max(abs(x[j] - x[j + 1]), abs(y[j] - y[j + 1])) + 1 }
-        var u: [Int] = []
-        var v: [Int] = []
-        u.reserveCapacity(total)
-        v.reserveCapacity(total)
+        // The boundary points are walked edge by edge and consumed as they come: a point where x changes
+        // from the previous one gives a column start (the original stores all points first).
+        let widthLimit = w > 0 ? Double(w - 1) : Double(UInt64.max)
+        let height = Double(h)
+        var starts: [UInt32] = []
+        var havePrevious = false
+        var pu = 0, pv = 0
+        @inline(__always) func visit(_ u: Int, _ v: Int) {
+            if havePrevious && u != pu {
+                let n = u < pu ? u : u - 1
+                // (n + 0.5) / 5 - 0.5 is integral exactly when n = 2 (mod 5) (for |n| < 2^40, where every
+                // step is exact or cannot reach an integer): skip the 4 points in 5 that fail the test.
+                if abs(n) < 1 << 40 && (n - 2) % 5 != 0 {
+                    havePrevious = true
+                    pu = u
+                    pv = v
+                    return
+                }
+                var xd = Double(n)
+                xd = (xd + 0.5) / scale - 0.5
+                if !(floor(xd) != xd || xd < 0 || xd > widthLimit) {
+                    var yd = Double(v < pv ? v : pv)
+                    yd = (yd + 0.5) / scale - 0.5
+                    if yd < 0 { yd = 0 } else if yd > height { yd = height }
+                    yd = ceil(yd)
+                    let index = Int32(truncatingIfNeeded: cInt(xd) &* h &+ cInt(yd))
+                    starts.append(UInt32(bitPattern: index))
+                }
+            }
+            havePrevious = true
+            pu = u
+            pv = v
+        }
         for j in 0..<k {
             var xs = x[j], xe = x[j + 1], ys = y[j], ye = y[j + 1]
             let dx = abs(xe - xs), dy = abs(ys - ye)
@@ -42,31 +69,15 @@ enum PolygonRasterizer {
                 let s = Double(ye - ys) / Double(dx)
                 for d in 0...dx {
                     let t = flip ? dx - d : d
-                    u.append(t + xs)
-                    v.append(cInt(Double(ys) + s * Double(t) + 0.5))
+                    visit(t + xs, cInt(Double(ys) + s * Double(t) + 0.5))
                 }
             } else {
                 let s = Double(xe - xs) / Double(dy)
                 for d in 0...dy {
                     let t = flip ? dy - d : d
-                    v.append(t + ys)
-                    u.append(cInt(Double(xs) + s * Double(t) + 0.5))
+                    visit(cInt(Double(xs) + s * Double(t) + 0.5), t + ys)
                 }
             }
-        }
-        // Points on the y-boundary, downsampled.
-        let widthLimit = w > 0 ? Double(w - 1) : Double(UInt64.max)
-        var starts: [UInt32] = []
-        for j in 1..<max(u.count, 1) where u[j] != u[j - 1] {
-            var xd = Double(u[j] < u[j - 1] ? u[j] : u[j] - 1)
-            xd = (xd + 0.5) / scale - 0.5
-            if floor(xd) != xd || xd < 0 || xd > widthLimit { continue }
-            var yd = Double(v[j] < v[j - 1] ? v[j] : v[j - 1])
-            yd = (yd + 0.5) / scale - 0.5
-            if yd < 0 { yd = 0 } else if yd > Double(h) { yd = Double(h) }
-            yd = ceil(yd)
-            let index = Int32(truncatingIfNeeded: cInt(xd) &* h &+ cInt(yd))
-            starts.append(UInt32(bitPattern: index))
         }
         starts.append(UInt32(truncatingIfNeeded: h * w))
         starts.sort()

@@ -98,7 +98,8 @@ public struct DetectionResults: Sendable {
         maskWidth.append(0)
     }
 
-    /// The detection at `i` as a value (masks decoded).
+    /// The detection at `i` as a value, its RLE mask decoded. A mask given as polygons needs the image size
+    /// to be rasterised and is left out here (the evaluator rasterises it at the ground-truth image size).
     public func result(at i: Int) throws -> DetectionResult {
         DetectionResult(
             imageId: imageIds[i], categoryId: categoryIds[i], score: scores[i],

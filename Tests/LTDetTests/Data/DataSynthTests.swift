@@ -50,6 +50,10 @@ import Testing
             let images = Set(train.annotations.filter { $0.categoryId == category.id }.map(\.imageId))
             #expect(category.imageCount == images.count)
         }
+        let fromMemory = DatasetStatistics(file: output.train, rfsThreshold: 0.05)
+        let fromDisk = DatasetStatistics(groundTruth: train, rfsThreshold: 0.05)
+        #expect(fromMemory.imageRepeatFactors == fromDisk.imageRepeatFactors)
+        #expect(fromMemory.classes.map(\.frequency) == fromDisk.classes.map(\.frequency))
         let val = try LVISDataset.load(path: directory.appendingPathComponent("annotations/val.json").path)
         #expect(val.hasLVISFields && val.images.count == 12)
         // Every annotated polygon lies inside its image and its box is the polygon's extent.

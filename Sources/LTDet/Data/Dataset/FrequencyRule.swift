@@ -1,5 +1,8 @@
 import LVISKit
 
+/// LTDet's name for LVIS's rare / common / frequent category groups.
+public typealias FrequencyGroup = LVISDataset.Frequency
+
 extension LVISDataset.Frequency {
     /// The LVIS rule: rare when at most 10 training images contain the category, common for 11
     /// to 100, frequent above 100.

@@ -102,6 +102,11 @@ public struct DatasetStatistics: Sendable, Encodable {
         stochasticRepeatsEpoch0 = RepeatFactorSampler(factors: factors, rounding: .stochastic, seed: seed).repeats(forEpoch: 0)
     }
 
+    /// Statistics of a synthetic set just written by `SyntheticDatasetGenerator`.
+    public init(file: LVISGroundTruthFile, rfsThreshold: Double, seed: UInt64 = 0) {
+        self.init(groundTruth: file.groundTruth, rfsThreshold: rfsThreshold, seed: seed)
+    }
+
     /// The long-tail curve: classes sorted by image count (log scale), one bar per class coloured
     /// by frequency group.
     public func longTailPlot(title: String) -> Plot {

@@ -1,4 +1,5 @@
 import Foundation
+import LVISKit
 
 /// An LVIS ground-truth file as `ltdet synth` writes it. Write-only: everything reads ground truth
 /// through LVISKit's `LVISDataset`, which has no writer. Keys are sorted so the same contents
@@ -69,5 +70,23 @@ public struct LVISGroundTruthFile: Encodable, Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(self)
+    }
+
+    /// The same contents as LVISKit's ground truth, for statistics of a set just generated
+    /// without reading it back.
+    public var groundTruth: LVISDataset {
+        LVISDataset(
+            images: images.map {
+                LVISDataset.Image(id: $0.id, fileName: $0.fileName, cocoURL: $0.cocoURL, height: $0.height, width: $0.width,
+                                  negCategoryIds: $0.negCategoryIDs, notExhaustiveCategoryIds: $0.notExhaustiveCategoryIDs)
+            },
+            categories: categories.map {
+                LVISDataset.Category(id: $0.id, name: $0.name, frequency: LVISDataset.Frequency(rawValue: $0.frequency),
+                                     imageCount: $0.imageCount)
+            },
+            annotations: annotations.map {
+                LVISDataset.Annotation(id: $0.id, imageId: $0.imageID, categoryId: $0.categoryID, bbox: $0.bbox, area: $0.area,
+                                       segmentation: .polygons($0.segmentation), iscrowd: $0.isCrowd != 0)
+            })
     }
 }

@@ -6,8 +6,10 @@ extension IoUType: ExpressibleByArgument {}
 extension EvaluationStyle: ExpressibleByArgument {}
 
 /// `ltdet eval`: LVIS or COCO evaluation of a results file, equal to lvis-api 0.5.3 / pycocotools 2.0.11.
-struct EvalCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct EvalCommand: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "eval",
         abstract: "Evaluate detection results against COCO/LVIS ground truth (exactly as lvis-api / pycocotools).",
         discussion: """
@@ -43,7 +45,7 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "No progress lines on stderr.")
     var quiet = false
 
-    func run() throws {
+    public func run() throws {
         let log = ProgressLog(enabled: !quiet)
         let started = Date()
         let gt = try log.timed("ground truth \(groundTruth)", bytesOf: groundTruth) {
@@ -52,6 +54,7 @@ struct EvalCommand: ParsableCommand {
         log("ground truth: \(gt.images.count) images, \(gt.categories.count) categories, \(gt.annotations.count) annotations")
         let dt = try log.timed("results \(results)", bytesOf: results) { try DetectionResults.load(path: results) }
         let style = style ?? (gt.hasLVISFields ? .lvis : .coco)
+        if fixedAP && style == .coco { throw ValidationError("--fixed-ap applies to the LVIS style only") }
         var evaluator = LVISEvaluator(groundTruth: gt, results: dt, iouType: iouType, style: style, fixedAP: fixedAP)
         if !quiet { evaluator.log = { line in ProgressLog.write(line) } }
         log("evaluating \(iouType.rawValue), \(style.rawValue) style\(fixedAP ? ", Fixed AP" : "")")

@@ -1,10 +1,12 @@
 import ArgumentParser
 import LVISKit
 
-/// `ltdet mask-tool` (hidden): runs LVISKit's mask functions on a JSON batch, for the pycocotools cross-check
+/// `ltdet mask-tool` / `lviskit mask-tool` (hidden): runs LVISKit's mask functions on a JSON batch, for the pycocotools cross-check
 /// (scripts/reference/mask_crosscheck.py). The batch format is documented on `MaskBatch`.
-struct MaskToolCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct MaskToolCommand: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "mask-tool",
         abstract: "Run the RLE/polygon/IoU functions on a JSON batch (reference checks).",
         shouldDisplay: false)
@@ -15,7 +17,7 @@ struct MaskToolCommand: ParsableCommand {
     @Option(name: .customLong("out"), help: "Output JSON.")
     var output: String
 
-    func run() throws {
+    public func run() throws {
         try MaskBatch.run(inputPath: input, outputPath: output)
     }
 }

@@ -1,0 +1,116 @@
+/// One dataset split: `ann_file` (LVIS/COCO JSON) and `img_prefix` (the image root; LVIS v1 files name
+/// images by their `coco_url`, resolved as `img_prefix/train2017/...`).
+public struct DatasetSection: Codable, Sendable, Equatable {
+    public var annFile: String
+    public var imgPrefix: String
+    /// Training drops images without annotations (mmdet `filter_empty_gt`).
+    public var filterEmptyGT: Bool
+
+    public init(annFile: String, imgPrefix: String, filterEmptyGT: Bool) {
+        self.annFile = annFile
+        self.imgPrefix = imgPrefix
+        self.filterEmptyGT = filterEmptyGT
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case annFile = "ann_file"
+        case imgPrefix = "img_prefix"
+        case filterEmptyGT = "filter_empty_gt"
+    }
+}
+
+/// The per-image transforms: keep-ratio resize with the short side drawn from `short_sides`, the long
+/// side capped at `max_long_side`, horizontal flip with probability `flip_ratio`.
+public struct PipelineSection: Codable, Sendable, Equatable {
+    public var shortSides: [Int]
+    public var maxLongSide: Int
+    public var flipRatio: Double
+
+    public init(shortSides: [Int], maxLongSide: Int, flipRatio: Double) {
+        self.shortSides = shortSides
+        self.maxLongSide = maxLongSide
+        self.flipRatio = flipRatio
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case shortSides = "short_sides"
+        case maxLongSide = "max_long_side"
+        case flipRatio = "flip_ratio"
+    }
+
+    public var resizePolicy: ResizePolicy { ResizePolicy(shortSides: shortSides, maxLongSide: maxLongSide) }
+}
+
+/// The image-level sampler: `shuffled` (the baseline), `repeat_factor` (RFS, threshold t, `ceil` rounding as
+/// mmdet or `stochastic` as Detectron2/RIO) or `class_aware`.
+public struct SamplerSection: Codable, Sendable, Equatable {
+    public var type: String
+    public var threshold: Double
+    public var rounding: RepeatFactorSampler.Rounding
+
+    public init(type: String = "shuffled", threshold: Double = 0.001, rounding: RepeatFactorSampler.Rounding = .ceil) {
+        self.type = type
+        self.threshold = threshold
+        self.rounding = rounding
+    }
+
+    public func makeSampler(dataset: InstanceDataset, seed: UInt64) throws -> any Sampler {
+        switch type {
+        case "shuffled":
+            return ShuffledSampler(count: dataset.count, seed: seed)
+        case "repeat_factor":
+            let factors = RepeatFactors(imageCategories: dataset.imageCategories, threshold: threshold)
+            return RepeatFactorSampler(factors: factors, rounding: rounding, seed: seed)
+        case "class_aware":
+            return ClassAwareSampler(imageCategories: dataset.imageCategories, seed: seed)
+        case "sequential":
+            return SequentialSampler(count: dataset.count)
+        default:
+            throw ConfigError(
+                file: "config", key: "data.sampler.type",
+                "unknown sampler '\(type)' (shuffled, repeat_factor, class_aware or sequential)")
+        }
+    }
+}
+
+/// `data:` as mmdet: batch size per process, loader threads, splits, pipelines, sampler, normalisation.
+public struct DataSection: Codable, Sendable, Equatable {
+    public var samplesPerGPU = 2
+    public var workersPerGPU = 2
+    public var train = DatasetSection(
+        annFile: "data/lvis_v1/annotations/lvis_v1_train.json", imgPrefix: "data/coco", filterEmptyGT: true)
+    public var val = DatasetSection(
+        annFile: "data/lvis_v1/annotations/lvis_v1_val.json", imgPrefix: "data/coco", filterEmptyGT: false)
+    public var trainPipeline = PipelineSection(
+        shortSides: Array(stride(from: 640, through: 800, by: 32)), maxLongSide: 1333, flipRatio: 0.5)
+    public var testPipeline = PipelineSection(shortSides: [800], maxLongSide: 1333, flipRatio: 0)
+    public var sampler = SamplerSection()
+    public var mean: [Double] = [123.675, 116.28, 103.53]
+    public var std: [Double] = [58.395, 57.12, 57.375]
+    public var toRGB = true
+    /// `fail` stops on a missing or corrupt image, naming it; `skip` logs it and goes on.
+    public var errorPolicy = "fail"
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case train, val, sampler, mean, std
+        case samplesPerGPU = "samples_per_gpu"
+        case workersPerGPU = "workers_per_gpu"
+        case trainPipeline = "train_pipeline"
+        case testPipeline = "test_pipeline"
+        case toRGB = "to_rgb"
+        case errorPolicy = "error_policy"
+    }
+
+    public var normalization: Normalization {
+        Normalization(mean: mean.map(Float.init), std: std.map(Float.init), toBGR: !toRGB)
+    }
+
+    public func loaderErrorPolicy() throws -> DataLoader.ErrorPolicy {
+        guard let policy = DataLoader.ErrorPolicy(rawValue: errorPolicy) else {
+            throw ConfigError(file: "config", key: "data.error_policy", "must be 'fail' or 'skip', not '\(errorPolicy)'")
+        }
+        return policy
+    }
+}

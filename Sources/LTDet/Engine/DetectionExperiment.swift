@@ -1,0 +1,123 @@
+import Foundation
+import LVISKit
+import Torch
+
+/// One experiment of a config: builds the datasets, the model with its classification loss, the optimiser
+/// and schedule, then trains (with periodic evaluation and exact resume) or tests.
+public final class DetectionExperiment {
+    public let config: ExperimentConfig
+    public let workDirectory: URL
+
+    public init(config: ExperimentConfig, workDirectory: URL) {
+        self.config = config
+        self.workDirectory = workDirectory
+    }
+
+    public func loadDataset(_ split: DatasetSection, training: Bool) throws -> InstanceDataset {
+        let dataset = try InstanceDataset(
+            annotationFile: split.annFile,
+            options: InstanceDataset.Options(imageRoot: split.imgPrefix, dropImagesWithoutAnnotations: training && split.filterEmptyGT))
+        guard dataset.labels.count == config.model.numClasses else {
+            throw ConfigError(
+                file: split.annFile, key: "model.num_classes",
+                "the model has \(config.model.numClasses) classes but the dataset has \(dataset.labels.count) categories")
+        }
+        return dataset
+    }
+
+    public func makeModel() throws -> MaskRCNN {
+        let loss = try config.model.roiHead.bboxHead.makeClassificationLoss(numClasses: config.model.numClasses)
+        // Layer initialisers draw from libtorch's default generator: seed it so the initial weights repeat.
+        Runtime.manualSeed(config.seed)
+        let model = try MaskRCNN(config: config.model, classificationLoss: loss, seed: config.seed)
+        if let path = config.pretrained {
+            let weights = try StateDict.load(from: URL(fileURLWithPath: path))
+            // torchvision's classifier (fc.*) has no place in a detection backbone.
+            let mismatch = try model.backbone.load(stateDict: weights.filter { !$0.key.hasPrefix("fc.") }, strict: false)
+            if !mismatch.missing.isEmpty {
+                throw TorchError("\(path): backbone weights are missing \(mismatch.missing.prefix(5).joined(separator: ", "))")
+            }
+        }
+        if let path = config.loadFrom {
+            let ckpt = try Checkpoint.read(URL(fileURLWithPath: path))
+            try model.load(stateDict: ckpt.model, strict: false)
+        }
+        return model
+    }
+
+    /// The test-time transforms of the config.
+    public var testPipeline: SamplePipeline { pipeline(config.data.testPipeline, training: false) }
+
+    func pipeline(_ section: PipelineSection, training: Bool) -> SamplePipeline {
+        SamplePipeline(
+            resize: section.resizePolicy, flipProbability: training ? section.flipRatio : 0,
+            normalization: config.data.normalization, rasterizeMasks: training, withMasks: training)
+    }
+
+    /// Trains, evaluating every `evaluation.interval` epochs; with `resume` it continues the newest complete
+    /// checkpoint of the work directory. Returns the last evaluation.
+    @discardableResult
+    public func train(resume: Bool) throws -> [(IoUType, EvaluationSummary)] {
+        let train = try loadDataset(config.data.train, training: true)
+        let sampler = try config.data.sampler.makeSampler(dataset: train, seed: config.seed)
+        let batchSize = config.data.samplesPerGPU
+        let source = LoaderBatchSource(
+            dataset: train, sampler: sampler, pipeline: pipeline(config.data.trainPipeline, training: true),
+            options: DataLoader.Options(
+                batchSize: batchSize, workers: config.data.workersPerGPU, seed: config.seed,
+                errorPolicy: try config.data.loaderErrorPolicy()))
+        let model = try makeModel()
+        let optimizer = try config.optimizer.makeOptimizer(parameters: model.trainableParameters(), batchSize: batchSize)
+        let perEpoch = try source.iterationsPerEpoch(epoch: 1)
+        var total = 0
+        for e in 1...config.runner.maxEpochs { total += try source.iterationsPerEpoch(epoch: e) }
+        if let cap = config.runner.maxIters { total = min(total, cap) }
+        let schedule = try config.lrConfig.makeSchedule(iterationsPerEpoch: perEpoch, totalIterations: total)
+        let settings = TrainerSettings(
+            maxEpochs: config.runner.maxEpochs, maxIterations: config.runner.maxIters,
+            checkpointEveryIterations: config.checkpointConfig.intervalIters,
+            checkpointEveryEpochs: config.checkpointConfig.interval, keepCheckpoints: config.checkpointConfig.keep,
+            logEveryIterations: config.logConfig.interval, evaluateEveryEpochs: config.evaluation.interval,
+            clipGradNorm: config.optimizer.gradClip)
+        let trainer = try Trainer(
+            model: model, source: source, optimizer: optimizer, schedule: schedule, settings: settings,
+            workDirectory: workDirectory)
+        var last: [(IoUType, EvaluationSummary)] = []
+        let iouTypes = try config.evaluation.metric.map { name -> IoUType in
+            guard let t = IoUType(rawValue: name) else {
+                throw ConfigError(file: "config", key: "evaluation.metric", "unknown metric '\(name)' (bbox or segm)")
+            }
+            return t
+        }
+        if !iouTypes.isEmpty {
+            let val = try loadDataset(config.data.val, training: false)
+            trainer.evaluate = { [unowned self] model, epoch in
+                last = try self.evaluate(model: model, dataset: val, iouTypes: iouTypes, name: "epoch_\(epoch)")
+                var metrics: [String: Double] = [:]
+                for (type, summary) in last {
+                    for (k, v) in summary.metrics { metrics["\(type.rawValue)_\(k)"] = v }
+                }
+                return metrics
+            }
+        }
+        if resume { try trainer.resumeFromLatest() }
+        try trainer.run()
+        return last
+    }
+
+    /// Predicts on `dataset`, writes `NAME.results.json` and evaluates; prints the tables.
+    public func evaluate(model: MaskRCNN, dataset: InstanceDataset, iouTypes: [IoUType], name: String) throws
+        -> [(IoUType, EvaluationSummary)]
+    {
+        let results = try DetectionInference.predict(
+            model: model, dataset: dataset, pipeline: testPipeline,
+            batchSize: 1, workers: config.data.workersPerGPU, errorPolicy: try config.data.loaderErrorPolicy())
+        try DetectionResults(results).write(to: workDirectory.appendingPathComponent("\(name).results.json").path)
+        let summaries = try DetectionInference.evaluate(
+            results: results, groundTruthPath: dataset.annotationPath, iouTypes: iouTypes)
+        for (type, summary) in summaries {
+            print("\(type.rawValue) (\(results.count) detections on \(dataset.count) images):\n\(summary.table)")
+        }
+        return summaries
+    }
+}

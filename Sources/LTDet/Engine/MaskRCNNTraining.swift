@@ -1,0 +1,43 @@
+import Torch
+
+/// Mask R-CNN as the trainer drives it: a loader batch in, mmdet's loss terms out; the state that must
+/// survive a resume besides weights is the classification loss's (Seesaw counts, EQL v2 gradient sums, PCB
+/// confusion matrix, ...) and the RoI/anchor sampling generator.
+extension MaskRCNN: TrainableModel {
+    public func step(_ batch: ImageBatch, progress: TrainingProgress) throws -> StepOutput {
+        let images = try batch.imagesTensor()
+        let targets = try zip(batch.targets, batch.metas).map { target, meta in
+            try DetectionTargets(target, meta: meta, withMasks: roiHead.maskHead != nil)
+        }
+        let output = try loss(images: images, metas: batch.metas, targets: targets, epoch: progress.epoch)
+        return StepOutput(losses: output.losses, metrics: output.metrics)
+    }
+
+    public func methodState() throws -> [String: Tensor] {
+        var state: [String: Tensor] = ["sampling_generator": try samplingGenerator.state()]
+        for (k, v) in classificationLoss.stateDict() { state["cls_loss." + k] = v }
+        return state
+    }
+
+    public func loadMethodState(_ state: [String: Tensor]) throws {
+        if let g = state["sampling_generator"] { try samplingGenerator.setState(g) }
+        var loss: [String: Tensor] = [:]
+        for (k, v) in state where k.hasPrefix("cls_loss.") { loss[String(k.dropFirst(9))] = v }
+        try classificationLoss.loadStateDict(loss)
+    }
+}
+
+extension DetectionTargets {
+    /// The tensors of one image's loader targets; masks are rasterised at the unpadded input size.
+    public init(_ targets: ImageTargets, meta: ImageMeta, withMasks: Bool) throws {
+        let n = targets.boxes.count
+        let boxes = try Tensor(targets.flatBoxes, shape: [n, 4])
+        let labels = try Tensor(targets.labels.map(Int64.init))
+        var masks: Tensor?
+        if withMasks {
+            let bitmaps = targets.maskBitmaps(width: meta.width, height: meta.height)
+            masks = try Tensor(bitmaps.flatMap(\.values), shape: [n, meta.height, meta.width])
+        }
+        self.init(boxes: boxes, labels: labels, masks: masks)
+    }
+}
