@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Torch
 import LTDet
+import LVISKit
+import Torch
 
 /// Long-tail statistics of an annotation file.
 struct StatsCommand: ParsableCommand {
@@ -29,8 +31,8 @@ struct StatsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let file = try AnnotationFile.read(ann)
-        let statistics = DatasetStatistics(file: file, rfsThreshold: rfsThreshold, seed: seed)
+        let groundTruth = try LVISDataset.load(path: ann)
+        let statistics = DatasetStatistics(groundTruth: groundTruth, rfsThreshold: rfsThreshold, seed: seed)
         print(statistics.summary)
         if let plot {
             try statistics.longTailPlot(title: (ann as NSString).lastPathComponent).write(to: plot, width: 900, height: 500)
@@ -39,7 +41,7 @@ struct StatsCommand: ParsableCommand {
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-            try AtomicFile.write(try encoder.encode(statistics), to: json)
+            try AtomicFile.write(try encoder.encode(statistics), to: URL(fileURLWithPath: json))
             print("json: \(json)")
         }
     }

@@ -8,9 +8,18 @@ struct SynthCommand: ParsableCommand {
         commandName: "synth",
         abstract: "Generate a synthetic long-tailed instance segmentation set in LVIS format.",
         discussion: """
-            Writes DIR/annotations/{train,val}.json and DIR/images/{train,val}/. Training class \
-            frequencies follow LVIS v1's image counts scaled to --classes; validation is near balanced \
-            with federated labels. The same arguments always give byte-identical files.
+            Writes DIR/annotations/{train,val}.json and DIR/images/{train,val}/ (image root DIR/images \
+            with the coco_url convention, or DIR/images/<split> with file_name). A class is a shape, a \
+            colour and a pattern; --classes/4 confusable pairs (same shape and \
+            pattern, near colours), each joining a frequent class with a rare one.
+
+            Training class frequencies follow LVIS v1's image counts: the sorted counts sampled at \
+            --classes evenly spaced ranks, times one scale s chosen so that images hold \
+            --classes-per-image classes on average (each class in 1 to N/2 images). Frequency groups \
+            use the LVIS rule with its thresholds scaled by s: r when at most max(1, 10 s) training \
+            images contain the class, c up to max(2, 100 s), f above. Validation is near balanced \
+            with federated labels (neg_category_ids, not_exhaustive_category_ids). The same \
+            arguments always give byte-identical files.
             """)
 
     @Option(help: "Output directory.")
@@ -58,7 +67,7 @@ struct SynthCommand: ParsableCommand {
         let start = Date()
         let output = try SyntheticDatasetGenerator(configuration).write(to: out)
         let seconds = Date().timeIntervalSince(start)
-        let groups = Dictionary(grouping: output.train.categories, by: { $0.frequency ?? "?" }).mapValues(\.count)
+        let groups = Dictionary(grouping: output.train.categories, by: \.frequency).mapValues(\.count)
         print("wrote \(output.train.images.count) train and \(output.val.images.count) val images " +
               "(\(output.train.annotations.count) + \(output.val.annotations.count) instances) to \(out) " +
               "in \(String(format: "%.1f", seconds)) s")

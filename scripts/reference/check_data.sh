@@ -22,6 +22,12 @@ else
 fi
 
 status=0
+"$LTDET_BIN" stats --ann "$work/a/annotations/train.json" --plot "$work/longtail.png" > /dev/null
+if [ "$(head -c 4 "$work/longtail.png" | od -An -c | tr -d ' ')" = "211PNG" ]; then
+  echo "check_data: ltdet stats wrote its long-tail plot"
+else
+  echo "check_data: FAIL: ltdet stats --plot did not write a PNG"; status=1
+fi
 rfs() {  # annotation file, threshold, seed
   "$LTDET_BIN" stats --ann "$1" --rfs-threshold "$2" --seed "$3" --json "$work/stats.json" > /dev/null
   "$PYTHON" scripts/reference/data_rfs.py "$1" "$work/stats.json" "$2" "$3" || status=1

@@ -1,4 +1,5 @@
 import Foundation
+import LVISKit
 import Testing
 @testable import LTDet
 
@@ -41,25 +42,30 @@ import Testing
         let directory = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let output = try Self.generate(directory)
-        let reread = try AnnotationFile.read(directory.appendingPathComponent("annotations/train.json").path)
-        #expect(reread == output.train)
-        #expect(output.train.categories.count == 12)
-        for category in output.train.categories {
-            #expect(["r", "c", "f"].contains(category.frequency ?? ""))
-            let images = Set(output.train.annotations.filter { $0.categoryID == category.id }.map(\.imageID))
+        let train = try LVISDataset.load(path: directory.appendingPathComponent("annotations/train.json").path)
+        #expect(train.images.count == output.train.images.count && train.annotations.count == output.train.annotations.count)
+        #expect(train.categories.count == 12)
+        for category in train.categories {
+            #expect(category.frequency != nil)
+            let images = Set(train.annotations.filter { $0.categoryId == category.id }.map(\.imageId))
             #expect(category.imageCount == images.count)
         }
+        let fromMemory = DatasetStatistics(file: output.train, rfsThreshold: 0.05)
+        let fromDisk = DatasetStatistics(groundTruth: train, rfsThreshold: 0.05)
+        #expect(fromMemory.imageRepeatFactors == fromDisk.imageRepeatFactors)
+        #expect(fromMemory.classes.map(\.frequency) == fromDisk.classes.map(\.frequency))
+        let val = try LVISDataset.load(path: directory.appendingPathComponent("annotations/val.json").path)
+        #expect(val.hasLVISFields && val.images.count == 12)
         // Every annotated polygon lies inside its image and its box is the polygon's extent.
         let imageByID = Dictionary(uniqueKeysWithValues: output.val.images.map { ($0.id, $0) })
         for a in output.val.annotations {
-            guard case .polygons(let parts)? = a.segmentation else { Issue.record("no polygon"); continue }
-            let points = [Point2D](flatCoordinates: parts[0])
+            let points = [Point2D](flatCoordinates: a.segmentation[0])
             let image = imageByID[a.imageID]!
             #expect(points.allSatisfy { $0.x >= 0 && $0.y >= 0 && $0.x <= Double(image.width) && $0.y <= Double(image.height) })
             #expect(abs(points.map(\.x).min()! - a.bbox[0]) < 1e-9)
             #expect(min(a.bbox[2], a.bbox[3]) >= 15.9)
         }
-        #expect(output.val.images.allSatisfy { $0.negCategoryIDs != nil && $0.notExhaustiveCategoryIDs != nil })
+        #expect(output.val.images.contains { !$0.negCategoryIDs.isEmpty })
     }
 
     @Test func catalogHasConfusablePairsAndLongTail() {
@@ -74,6 +80,6 @@ import Testing
         let counts = catalog.trainImageCounts.sorted(by: >)
         #expect(counts.first! >= 100 * counts.last!)
         let groups = catalog.trainImageCounts.map { catalog.frequencyGroup(trainImageCount: $0) }
-        for group in FrequencyGroup.allCases { #expect(groups.filter { $0 == group }.count >= 8) }
+        for group in LVISDataset.Frequency.allCases { #expect(groups.filter { $0 == group }.count >= 8) }
     }
 }

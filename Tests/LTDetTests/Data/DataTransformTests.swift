@@ -44,7 +44,7 @@ import Testing
                 // Mask pixels are where the (resized, flipped) object is white.
                 var agree = 0
                 for (i, v) in bitmap.values.enumerated() where v != 0 { agree += sample.image.pixels[i * 3] > 127 ? 1 : 0 }
-                #expect(Double(agree) >= 0.85 * Double(bitmap.area))
+                #expect(Double(agree) >= 0.85 * Double(bitmap.area) - 4)
             }
             for (original, transformed) in zip(item.instances, sample.boxes) {
                 let back = sample.meta.boxInOriginalImage(transformed)

@@ -1,3 +1,5 @@
+import LVISKit
+
 /// The correspondence between a file's category ids (sparse: COCO skips ids, LVIS starts at 1)
 /// and the contiguous labels 0..<C a classifier uses, in increasing id order as MMDetection and
 /// Detectron2 assign them. The background label is C.
@@ -7,10 +9,10 @@ public struct CategoryLabelMap: Sendable, Equatable {
     /// Category name of each label.
     public let names: [String]
     /// Frequency group of each label, when the file gives one.
-    public let frequencies: [FrequencyGroup?]
+    public let frequencies: [LVISDataset.Frequency?]
     private let labelOfID: [Int: Int]
 
-    public init(categories: [(id: Int, name: String, frequency: FrequencyGroup?)]) {
+    public init(categories: [(id: Int, name: String, frequency: LVISDataset.Frequency?)]) {
         let sorted = categories.sorted { $0.id < $1.id }
         categoryIDs = sorted.map(\.id)
         names = sorted.map(\.name)

@@ -1,17 +1,13 @@
-/// Why a dataset could not be opened or an item not produced; every case names the file.
+/// Why a dataset could not be built from its ground truth.
 public enum DatasetError: Error, Equatable, CustomStringConvertible {
-    case annotationFileUnreadable(path: String, reason: String)
-    case annotationFileInvalid(path: String, reason: String)
-    case imageWithoutPath(imageID: Int)
-    case unknownCategory(categoryID: Int, annotationID: Int)
+    case imageWithoutPath(annotationFile: String, imageID: Int)
+    case unknownCategory(annotationFile: String, categoryID: Int, annotationID: Int)
 
     public var description: String {
         switch self {
-        case .annotationFileUnreadable(let path, let reason): return "cannot read annotation file \(path): \(reason)"
-        case .annotationFileInvalid(let path, let reason): return "invalid annotation file \(path): \(reason)"
-        case .imageWithoutPath(let id): return "image \(id) has neither file_name nor coco_url"
-        case .unknownCategory(let category, let annotation):
-            return "annotation \(annotation) refers to category \(category), which the file does not list"
+        case .imageWithoutPath(let file, let id): return "\(file): image \(id) has neither file_name nor coco_url"
+        case .unknownCategory(let file, let category, let annotation):
+            return "\(file): annotation \(annotation) refers to category \(category), which the file does not list"
         }
     }
 }

@@ -1,3 +1,5 @@
+import LVISKit
+
 /// A full-image instance mask, one byte per pixel (0 outside, 1 inside), row-major.
 public struct BinaryMask: Sendable, Equatable {
     public let width: Int
@@ -48,5 +50,25 @@ public struct BinaryMask: Sendable, Equatable {
             for x in 0 ..< width { out[row + x] = values[row + width - 1 - x] }
         }
         return BinaryMask(width: width, height: height, values: out)
+    }
+}
+
+extension BinaryMask {
+    /// The pixels of a COCO run-length encoding (column-major runs), written straight into
+    /// row-major order, touching only the foreground.
+    public init(_ rle: RLE) {
+        var values = [UInt8](repeating: 0, count: rle.width * rle.height)
+        let height = rle.height, width = rle.width
+        values.withUnsafeMutableBufferPointer { out in
+            var position = 0, inside = false
+            for run in rle.counts {
+                if inside {
+                    for p in position ..< position + Int(run) { out[(p % height) * width + p / height] = 1 }
+                }
+                position += Int(run)
+                inside.toggle()
+            }
+        }
+        self.init(width: width, height: height, values: values)
     }
 }

@@ -1,3 +1,5 @@
+import LVISKit
+
 /// An instance's mask as it travels through the transforms: polygons stay geometry (scaled and
 /// mirrored exactly, rasterised only at the final size), bitmaps (from RLE annotations) are
 /// resampled.
@@ -31,18 +33,14 @@ public enum InstanceMask: Sendable, Equatable {
     }
 }
 
-/// Polygon-to-pixels for training targets: a pixel is inside when its centre is inside any part.
+/// Polygon-to-pixels exactly as pycocotools does it (`frPyObjects` + `merge` + `decode`, through
+/// LVISKit's port), which is what MMDetection's training masks are made with.
 enum PolygonRasterizer {
     static func rasterize(_ parts: [[Point2D]], width: Int, height: Int) -> BinaryMask {
-        var values = [UInt8](repeating: 0, count: width * height)
-        values.withUnsafeMutableBufferPointer { buffer in
-            for part in parts {
-                Canvas.scanPolygon(part, width: width, height: height) { y, x0, x1 in
-                    let row = y * width
-                    for x in x0 ..< x1 { buffer[row + x] = 1 }
-                }
-            }
+        let flat = parts.map(\.flatCoordinates).filter { $0.count >= 6 }
+        guard !flat.isEmpty, let rle = try? RLE(polygons: flat, height: height, width: width) else {
+            return BinaryMask(width: width, height: height)
         }
-        return BinaryMask(width: width, height: height, values: values)
+        return BinaryMask(rle)
     }
 }

@@ -40,6 +40,6 @@ public enum ImageFile {
         } else {
             throw ImageCodecError.unsupportedFormat(path: path)
         }
-        try AtomicFile.write(Data(bytes), to: path)
+        try AtomicFile.write(Data(bytes), to: URL(fileURLWithPath: path))
     }
 }

@@ -1,14 +1,15 @@
 import Foundation
+import LVISKit
 
 /// The long-tail profile of an annotation file: counts per frequency group and per class, and
 /// what repeat factor sampling would do with it.
-public struct DatasetStatistics: Sendable, Codable {
-    public struct ClassCounts: Sendable, Codable {
+public struct DatasetStatistics: Sendable, Encodable {
+    public struct ClassCounts: Sendable, Encodable {
         public let id: Int
         public let name: String
         /// From the file's `frequency` field; for files without it (COCO), by the LVIS rule on
         /// the counted images.
-        public let frequency: FrequencyGroup
+        public let frequency: LVISDataset.Frequency
         public let images: Int
         public let instances: Int
         /// r_c; nil for a class no image contains.
@@ -18,9 +19,19 @@ public struct DatasetStatistics: Sendable, Codable {
             case id, name, frequency, images, instances
             case repeatFactor = "repeat_factor"
         }
+
+        public func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(name, forKey: .name)
+            try container.encode(frequency.rawValue, forKey: .frequency)
+            try container.encode(images, forKey: .images)
+            try container.encode(instances, forKey: .instances)
+            try container.encodeIfPresent(repeatFactor, forKey: .repeatFactor)
+        }
     }
 
-    public struct GroupCounts: Sendable, Codable {
+    public struct GroupCounts: Sendable, Encodable {
         public let categories: Int
         public let images: Int
         public let instances: Int
@@ -54,24 +65,24 @@ public struct DatasetStatistics: Sendable, Codable {
     }
 
     /// Counts over every image of the file (images without annotations included, with r_I = 1).
-    public init(file: AnnotationFile, rfsThreshold: Double, seed: UInt64 = 0) {
+    public init(groundTruth file: LVISDataset, rfsThreshold: Double, seed: UInt64 = 0) {
         var categoriesPerImage: [Int: [Int]] = [:]
         var instancesPerClass: [Int: Int] = [:]
         for a in file.annotations {
-            categoriesPerImage[a.imageID, default: []].append(a.categoryID)
-            instancesPerClass[a.categoryID, default: 0] += 1
+            categoriesPerImage[a.imageId, default: []].append(a.categoryId)
+            instancesPerClass[a.categoryId, default: 0] += 1
         }
         let imageCategories = file.images.map { categoriesPerImage[$0.id] ?? [] }
         let factors = RepeatFactors(imageCategories: imageCategories, threshold: rfsThreshold)
         let classes = file.categories.sorted { $0.id < $1.id }.map { category -> ClassCounts in
             let images = factors.classImageCounts[category.id] ?? 0
-            let group = category.frequency.flatMap(FrequencyGroup.init(rawValue:)) ?? FrequencyGroup.lvis(imageCount: images)
+            let group = category.frequency ?? LVISDataset.Frequency.lvis(imageCount: images)
             return ClassCounts(id: category.id, name: category.name, frequency: group, images: images,
                                instances: instancesPerClass[category.id] ?? 0, repeatFactor: factors.classFactors[category.id])
         }
         let groupOf = Dictionary(uniqueKeysWithValues: classes.map { ($0.id, $0.frequency) })
         var groups: [String: GroupCounts] = [:]
-        for group in FrequencyGroup.allCases {
+        for group in LVISDataset.Frequency.allCases {
             let members = classes.filter { $0.frequency == group }
             let imagesWithGroup = imageCategories.filter { $0.contains { groupOf[$0] == group } }.count
             groups[group.rawValue] = GroupCounts(categories: members.count, images: imagesWithGroup,
@@ -91,15 +102,20 @@ public struct DatasetStatistics: Sendable, Codable {
         stochasticRepeatsEpoch0 = RepeatFactorSampler(factors: factors, rounding: .stochastic, seed: seed).repeats(forEpoch: 0)
     }
 
+    /// Statistics of a synthetic set just written by `SyntheticDatasetGenerator`.
+    public init(file: LVISGroundTruthFile, rfsThreshold: Double, seed: UInt64 = 0) {
+        self.init(groundTruth: file.groundTruth, rfsThreshold: rfsThreshold, seed: seed)
+    }
+
     /// The long-tail curve: classes sorted by image count (log scale), one bar per class coloured
     /// by frequency group.
     public func longTailPlot(title: String) -> Plot {
         var plot = Plot(title: title, xLabel: "class rank (by training images)", yLabel: "images containing the class")
         plot.yScale = .log
         let ranked = classes.sorted { ($0.images, -$0.id) > ($1.images, -$1.id) }
-        let colors: [FrequencyGroup: Color] = [.frequent: Color(hex: 0x1F77B4), .common: Color(hex: 0xFF7F0E), .rare: Color(hex: 0xD62728)]
-        let names: [FrequencyGroup: String] = [.frequent: "frequent", .common: "common", .rare: "rare"]
-        for group in [FrequencyGroup.frequent, .common, .rare] {
+        let colors: [LVISDataset.Frequency: Color] = [.frequent: Color(hex: 0x1F77B4), .common: Color(hex: 0xFF7F0E), .rare: Color(hex: 0xD62728)]
+        let names: [LVISDataset.Frequency: String] = [.frequent: "frequent", .common: "common", .rare: "rare"]
+        for group in [LVISDataset.Frequency.frequent, .common, .rare] {
             let points = ranked.enumerated().filter { $0.element.frequency == group && $0.element.images > 0 }
                 .map { Point2D(Double($0.offset + 1), Double($0.element.images)) }
             plot.add(Plot.Series(label: "\(names[group]!) (\(classes.filter { $0.frequency == group }.count))",
@@ -114,7 +130,7 @@ public struct DatasetStatistics: Sendable, Codable {
         var lines = [
             "images: \(images) (\(imagesWithoutAnnotations) without annotations), instances: \(instances), categories: \(categories)",
         ]
-        for group in FrequencyGroup.allCases {
+        for group in LVISDataset.Frequency.allCases {
             let g = groups[group.rawValue]!
             lines.append("  \(group.rawValue): \(g.categories) categories, \(g.images) images, \(g.instances) instances")
         }

@@ -1,3 +1,5 @@
+import LVISKit
+
 /// Chooses the K classes of a synthetic set and their target training image counts.
 ///
 /// Image counts follow the LVIS v1 distribution: the sorted LVIS counts are sampled at K evenly
@@ -79,8 +81,8 @@ public struct SyntheticClassCatalog: Sendable {
     /// The LVIS frequency rule with its thresholds (10 and 100 images) multiplied by
     /// `countScale`, but never below 1 and 2 images: r when at most max(1, 10 s) training images
     /// contain the class, c up to max(2, 100 s), f above.
-    public func frequencyGroup(trainImageCount: Int) -> FrequencyGroup {
-        FrequencyGroup.group(imageCount: Double(trainImageCount), rareMax: max(1, 10 * countScale),
+    public func frequencyGroup(trainImageCount: Int) -> LVISDataset.Frequency {
+        LVISDataset.Frequency.group(imageCount: Double(trainImageCount), rareMax: max(1, 10 * countScale),
                              commonMax: max(2, 100 * countScale))
     }
 }

@@ -46,8 +46,8 @@ public struct SyntheticDatasetGenerator: Sendable {
 
     /// Both splits' annotation contents, returned after the files are written.
     public struct Output: Sendable {
-        public let train: AnnotationFile
-        public let val: AnnotationFile
+        public let train: LVISGroundTruthFile
+        public let val: LVISGroundTruthFile
     }
 
     @discardableResult
@@ -67,10 +67,10 @@ public struct SyntheticDatasetGenerator: Sendable {
             imagesPerClass[a.categoryID, default: []].insert(a.imageID)
             instancesPerClass[a.categoryID, default: 0] += 1
         }
-        let categories = catalog.classes.map { k -> AnnotationFile.CategoryEntry in
+        let categories = catalog.classes.map { k -> LVISGroundTruthFile.Category in
             let imageCount = imagesPerClass[k.id]?.count ?? 0
             let twin = k.confusableWith.map { " Confusable with category \($0)." } ?? ""
-            return AnnotationFile.CategoryEntry(
+            return LVISGroundTruthFile.Category(
                 id: k.id, name: k.name, frequency: catalog.frequencyGroup(trainImageCount: imageCount).rawValue,
                 imageCount: imageCount, instanceCount: instancesPerClass[k.id] ?? 0, synset: "\(k.name).n.01",
                 synonyms: [k.name], definition: "a \(k.colorName) \(k.pattern.rawValue) \(k.shape.rawValue).\(twin)")
@@ -78,14 +78,14 @@ public struct SyntheticDatasetGenerator: Sendable {
         trainSplit.categories = categories
         var val = valSplit
         val.categories = categories
-        let annotationDirectory = (directory as NSString).appendingPathComponent("annotations")
-        try AtomicFile.write(try trainSplit.jsonData(), to: (annotationDirectory as NSString).appendingPathComponent("train.json"))
-        try AtomicFile.write(try val.jsonData(), to: (annotationDirectory as NSString).appendingPathComponent("val.json"))
+        let annotationDirectory = URL(fileURLWithPath: directory).appendingPathComponent("annotations")
+        try AtomicFile.write(try trainSplit.jsonData(), to: annotationDirectory.appendingPathComponent("train.json"))
+        try AtomicFile.write(try val.jsonData(), to: annotationDirectory.appendingPathComponent("val.json"))
         return Output(train: trainSplit, val: val)
     }
 
     private func writeSplit(_ split: String, imageCount: Int, classImageCounts: [Int], firstImageID: Int,
-                            federated: Bool, directory: String) throws -> AnnotationFile {
+                            federated: Bool, directory: String) throws -> LVISGroundTruthFile {
         let c = configuration
         let splitKey: UInt64 = federated ? 2 : 1
         let plan = SyntheticDatasetGenerator.assignClasses(imageCount: imageCount, classImageCounts: classImageCounts,
@@ -93,7 +93,7 @@ public struct SyntheticDatasetGenerator: Sendable {
         let imageDirectory = ((directory as NSString).appendingPathComponent("images") as NSString).appendingPathComponent(split)
         try FileManager.default.createDirectory(atPath: imageDirectory, withIntermediateDirectories: true)
 
-        let results = OrderedResults<(AnnotationFile.ImageEntry, [SyntheticInstance])>(count: imageCount)
+        let results = OrderedResults<(LVISGroundTruthFile.Image, [SyntheticInstance])>(count: imageCount)
         let errors = OrderedResults<Error>(count: imageCount)
         DispatchQueue.concurrentPerform(iterations: imageCount) { index in
             do {
@@ -105,20 +105,20 @@ public struct SyntheticDatasetGenerator: Sendable {
         }
         if let error = errors.values.compactMap({ $0 }).first { throw error }
 
-        var images: [AnnotationFile.ImageEntry] = [], annotations: [AnnotationFile.AnnotationEntry] = []
+        var images: [LVISGroundTruthFile.Image] = [], annotations: [LVISGroundTruthFile.Annotation] = []
         for case let (entry, instances)? in results.values {
             images.append(entry)
             for instance in instances where instance.annotated {
-                annotations.append(AnnotationFile.AnnotationEntry(
+                annotations.append(LVISGroundTruthFile.Annotation(
                     id: annotations.count + 1, imageID: entry.id, categoryID: instance.categoryID, bbox: instance.bbox,
-                    area: instance.area, segmentation: .polygons([instance.outline.flatCoordinates]), isCrowd: 0))
+                    area: instance.area, segmentation: [instance.outline.flatCoordinates], isCrowd: 0))
             }
         }
-        return AnnotationFile(images: images, categories: [], annotations: annotations)
+        return LVISGroundTruthFile(images: images, categories: [], annotations: annotations)
     }
 
     private func makeImage(index: Int, imageID: Int, classIDs: [Int], federated: Bool, splitKey: UInt64,
-                           imageDirectory: String, split: String) throws -> (AnnotationFile.ImageEntry, [SyntheticInstance]) {
+                           imageDirectory: String, split: String) throws -> (LVISGroundTruthFile.Image, [SyntheticInstance]) {
         let c = configuration
         var generator = SplitMix64(seed: c.seed, splitKey, UInt64(index))
         let scene = SyntheticScene(size: c.imageSize, classes: classIDs.map { catalog.classes[$0 - 1] }, generator: &generator)
@@ -141,7 +141,7 @@ public struct SyntheticDatasetGenerator: Sendable {
 
         let fileName = String(format: "%012d.%@", imageID, c.imageFormat.rawValue)
         try ImageFile.write(scene.image, to: (imageDirectory as NSString).appendingPathComponent(fileName), jpegQuality: 90)
-        let entry = AnnotationFile.ImageEntry(
+        let entry = LVISGroundTruthFile.Image(
             id: imageID, width: c.imageSize, height: c.imageSize, fileName: fileName,
             cocoURL: "http://synthetic.ltdet.invalid/\(split)/\(fileName)", negCategoryIDs: negatives,
             notExhaustiveCategoryIDs: notExhaustive)
@@ -164,19 +164,4 @@ public struct SyntheticDatasetGenerator: Sendable {
         }
         return plan
     }
-}
-
-/// Slots filled by concurrent workers, each writing only its own index.
-final class OrderedResults<Value>: @unchecked Sendable {
-    private var storage: [Value?]
-    private let lock = NSLock()
-
-    init(count: Int) { storage = Array(repeating: nil, count: count) }
-
-    subscript(index: Int) -> Value? {
-        get { lock.withLock { storage[index] } }
-        set { lock.withLock { storage[index] = newValue } }
-    }
-
-    var values: [Value?] { lock.withLock { storage } }
 }

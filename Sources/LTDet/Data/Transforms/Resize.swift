@@ -27,37 +27,74 @@ public struct ResizePolicy: Sendable, Equatable {
 extension RGBImage {
     /// Bilinear resampling with pixel centres aligned (OpenCV's INTER_LINEAR without its
     /// fixed-point rounding); when `mirrored`, the output is also flipped left-right, which costs
-    /// nothing extra here.
+    /// nothing extra here. Separable: each source row is interpolated horizontally once (kept for
+    /// the next output row, which usually needs it again), then pairs of rows are blended.
     public func resized(width newWidth: Int, height newHeight: Int, mirrored: Bool = false) -> RGBImage {
         let sx = Double(width) / Double(newWidth), sy = Double(height) / Double(newHeight)
-        var x0 = [Int](repeating: 0, count: newWidth), x1 = x0
-        var wx = [Float](repeating: 0, count: newWidth)
+        var left = [Int](repeating: 0, count: newWidth), right = left
+        var weight = [Float](repeating: 0, count: newWidth)
         for x in 0 ..< newWidth {
             let source = max((Double(x) + 0.5) * sx - 0.5, 0)
-            let left = min(Int(source), width - 1)
+            let l = min(Int(source), width - 1)
             let target = mirrored ? newWidth - 1 - x : x
-            x0[target] = left * 3
-            x1[target] = min(left + 1, width - 1) * 3
-            wx[target] = Float(source - Double(left))
+            left[target] = l * 3
+            right[target] = min(l + 1, width - 1) * 3
+            weight[target] = Float(source - Double(l))
         }
-        var out = [UInt8](repeating: 0, count: newWidth * newHeight * 3)
-        pixels.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for y in 0 ..< newHeight {
-                    let source = max((Double(y) + 0.5) * sy - 0.5, 0)
-                    let top = min(Int(source), height - 1)
-                    let bottom = min(top + 1, height - 1)
-                    let fy = Float(source - Double(top)), gy = 1 - fy
-                    let rowTop = top * width * 3, rowBottom = bottom * width * 3
-                    var o = y * newWidth * 3
-                    for x in 0 ..< newWidth {
-                        let fx = wx[x], gx = 1 - fx
-                        let a = rowTop + x0[x], b = rowTop + x1[x], c = rowBottom + x0[x], d = rowBottom + x1[x]
-                        for k in 0 ..< 3 {
-                            let value = gy * (gx * Float(src[a + k]) + fx * Float(src[b + k])) + fy * (gx * Float(src[c + k]) + fx * Float(src[d + k]))
-                            dst[o + k] = UInt8(value + 0.5)
+        let rowLength = newWidth * 3
+        var upper = [Float](repeating: 0, count: rowLength), lower = upper
+        var upperRow = -1, lowerRow = -1
+        // Every byte is written below, so the buffer is not zero-filled first.
+        var out = [UInt8](unsafeUninitializedCapacity: rowLength * newHeight) { _, count in count = rowLength * newHeight }
+
+        func interpolateRow(_ row: Int, into buffer: inout [Float]) {
+            pixels.withUnsafeBufferPointer { src in
+                left.withUnsafeBufferPointer { left in
+                    right.withUnsafeBufferPointer { right in
+                        weight.withUnsafeBufferPointer { weight in
+                            buffer.withUnsafeMutableBufferPointer { h in
+                                let base = src.baseAddress! + row * width * 3
+                                for x in 0 ..< newWidth {
+                                    let a = base + left[x], b = base + right[x]
+                                    let fx = weight[x], gx = 1 - fx
+                                    h[3 * x] = gx * Float(a[0]) + fx * Float(b[0])
+                                    h[3 * x + 1] = gx * Float(a[1]) + fx * Float(b[1])
+                                    h[3 * x + 2] = gx * Float(a[2]) + fx * Float(b[2])
+                                }
+                            }
                         }
-                        o += 3
+                    }
+                }
+            }
+        }
+
+        for y in 0 ..< newHeight {
+            let source = max((Double(y) + 0.5) * sy - 0.5, 0)
+            let top = min(Int(source), height - 1)
+            let bottom = min(top + 1, height - 1)
+            if upperRow != top {
+                if lowerRow == top {
+                    swap(&upper, &lower)
+                    swap(&upperRow, &lowerRow)
+                } else {
+                    interpolateRow(top, into: &upper)
+                    upperRow = top
+                }
+            }
+            if lowerRow != bottom {
+                interpolateRow(bottom, into: &lower)
+                lowerRow = bottom
+            }
+            let fy = Float(source - Double(top)), gy = 1 - fy
+            upper.withUnsafeBufferPointer { u in
+                lower.withUnsafeBufferPointer { l in
+                    out.withUnsafeMutableBufferPointer { dst in
+                        let o = dst.baseAddress! + y * rowLength
+                        // Adding 1.5 * 2^23 leaves round(v) in the low mantissa bits: a rounding
+                        // without the range check of UInt8(_: Float), so the loop vectorises.
+                        for i in 0 ..< rowLength {
+                            o[i] = UInt8(truncatingIfNeeded: (gy * u[i] + fy * l[i] + 12_582_912).bitPattern)
+                        }
                     }
                 }
             }

@@ -36,7 +36,9 @@ public struct SamplePipeline: Sendable {
 
         var boxes: [BoundingBox] = [], labels: [Int] = [], masks: [InstanceMask?] = []
         for instance in item.instances {
-            var box = instance.box.scaled(x: sx, y: sy)
+            // Clipped to the image as MMDetection does (bbox_clip_border), so boxes that stuck out
+            // in the file cannot leave the image after flipping.
+            var box = instance.box.scaled(x: sx, y: sy).clipped(width: Double(size.width), height: Double(size.height))
             if flip { box = box.flippedHorizontally(imageWidth: Double(size.width)) }
             boxes.append(box)
             labels.append(instance.label)
