@@ -25,7 +25,8 @@ struct DevConfusionCommand: ParsableCommand {
         // Most frequent first, so head classes sit top-left and the tail bottom-right.
         let order = frequency.map { f in (0..<c).sorted { f[$0] > f[$1] || (f[$0] == f[$1] && $0 < $1) } }
             ?? Array(0..<c)
-        try ConfusionHeatmap.png(matrix, numClasses: c, order: order).write(to: URL(fileURLWithPath: plot))
+        let cell = max(2, min(16, 900 / max(c, 1)))
+        try ConfusionHeatmap.heatmap(matrix, numClasses: c, order: order, names: names).write(to: plot, cellSize: cell)
         print("wrote \(c)x\(c) heatmap to \(plot) (classes ordered by \(frequency == nil ? "id" : "training frequency"))")
 
         func label(_ k: Int) -> String {
