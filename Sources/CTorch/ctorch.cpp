@@ -307,6 +307,10 @@ int ct_binary_scalar(ct_binary_op op, ct_tensor a, double s, ct_tensor *out) {
   });
 }
 
+int ct_add_scaled(ct_tensor a, ct_tensor b, double alpha, ct_tensor *out) {
+  CT_TRY(*out = wrap(at::add(*unwrap(a), *unwrap(b), alpha)));
+}
+
 int ct_clamp(ct_tensor a, double lo, double hi, int has_lo, int has_hi, ct_tensor *out) {
   CT_TRY({
     c10::optional<at::Scalar> l, h;

@@ -107,6 +107,7 @@ int ct_clone(ct_tensor t, ct_tensor *out);
 int ct_unary(ct_unary_op op, ct_tensor a, ct_tensor *out);
 int ct_binary(ct_binary_op op, ct_tensor a, ct_tensor b, ct_tensor *out);
 int ct_binary_scalar(ct_binary_op op, ct_tensor a, double s, ct_tensor *out);
+int ct_add_scaled(ct_tensor a, ct_tensor b, double alpha, ct_tensor *out); /* a + alpha * b in one op */
 int ct_clamp(ct_tensor a, double lo, double hi, int has_lo, int has_hi, ct_tensor *out);
 int ct_clamp_tensor(ct_tensor a, ct_tensor lo, ct_tensor hi, ct_tensor *out); /* lo/hi may be NULL */
 int ct_where(ct_tensor cond, ct_tensor a, ct_tensor b, ct_tensor *out);

@@ -30,6 +30,11 @@ extension Tensor {
     public static func / (a: Double, b: Tensor) throws -> Tensor { try b.reciprocal() * a }
     public static prefix func - (a: Tensor) throws -> Tensor { try a.unary(CT_NEG) }
 
+    /// self + alpha * other, as one libtorch op (optimisers use it to stay as cheap as torch.optim).
+    public func adding(_ other: Tensor, alpha: Double) throws -> Tensor {
+        try .make { ct_add_scaled(handle, other.handle, alpha, $0) }
+    }
+
     public func pow(_ exponent: Double) throws -> Tensor { try binary(CT_POW, exponent) }
     public func pow(_ exponent: Tensor) throws -> Tensor { try binary(CT_POW, exponent) }
     public func maximum(_ other: Tensor) throws -> Tensor { try binary(CT_MAXIMUM, other) }

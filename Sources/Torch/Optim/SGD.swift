@@ -31,16 +31,16 @@ public final class SGD: Optimizer {
                     defer { index += 1 }
                     let param = p.wrappedValue
                     guard var d = param.grad else { continue }
-                    if group.weightDecay != 0 { d = try d + param * group.weightDecay }
+                    if group.weightDecay != 0 { d = try d.adding(param, alpha: group.weightDecay) }
                     if momentum != 0 {
                         if let buffer = momentumBuffers[index] {
                             try buffer.mul_(momentum)
                             try buffer.add_(d, alpha: 1 - dampening)
-                            d = nesterov ? try d + buffer * momentum : buffer
+                            d = nesterov ? try d.adding(buffer, alpha: momentum) : buffer
                         } else {
                             let buffer = try d.clone()
                             momentumBuffers[index] = buffer
-                            d = nesterov ? try d + buffer * momentum : buffer
+                            d = nesterov ? try d.adding(buffer, alpha: momentum) : buffer
                         }
                     }
                     try param.add_(d, alpha: -group.lr)
