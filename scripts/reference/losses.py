@@ -168,9 +168,10 @@ def ref_ebl(z, y, w, avg, C, state, epoch, override, pcb, ids=None):
         m[label] = d * m[label] + (1 - d) * (sum(obs) / len(obs))
     m[C] = 0.01
     state["mean_score"] = m.to(state["mean_score"].dtype)
+    # -log(m_y e^{z_y} / sum_j m_j e^{z_j}) is the cross-entropy of the logits shifted by log m. Computing it
+    # as such (rather than through logsumexp and gather) keeps float32 rounding of p - 1 comparable.
     logm = torch.log(state["mean_score"].to(z.dtype))
-    logP = (z + logm) - torch.logsumexp(z + logm, 1, keepdim=True)
-    nll = -logP.gather(1, y.unsqueeze(1)).squeeze(1)
+    nll = F.cross_entropy(z + logm, y, reduction="none")
     return {"loss_cls": weighted_sum(nll, w, avg)}, F.softmax(z, 1)
 
 
