@@ -22,30 +22,22 @@ public final class AdamW: Optimizer {
     }
 
     public func step() throws {
-        try withNoGrad {
-            var index = 0
-            for group in groups {
-                for p in group.parameters {
-                    defer { index += 1 }
-                    let param = p.wrappedValue
-                    guard let g = param.grad else { continue }
-                    try param.mul_(1 - group.lr * group.weightDecay)
-                    let m = try expAvg[index] ?? param.zerosLike()
-                    let v = try expAvgSq[index] ?? param.zerosLike()
-                    expAvg[index] = m
-                    expAvgSq[index] = v
-                    let t = (steps[index] ?? 0) + 1
-                    steps[index] = t
-                    try m.mul_(beta1)
-                    try m.add_(g, alpha: 1 - beta1)
-                    try v.mul_(beta2)
-                    try v.addcmul_(g, g, value: 1 - beta2)
-                    let bias1 = 1 - Foundation.pow(beta1, Double(t))
-                    let bias2 = 1 - Foundation.pow(beta2, Double(t))
-                    let denom = try v.sqrt() / Foundation.sqrt(bias2) + eps
-                    try param.addcdiv_(m, denom, value: -group.lr / bias1)
-                }
-            }
+        try forEachParameterWithGradient { index, group, param, g in
+            try param.mul_(1 - group.lr * group.weightDecay)
+            let m = try expAvg[index] ?? param.zerosLike()
+            let v = try expAvgSq[index] ?? param.zerosLike()
+            expAvg[index] = m
+            expAvgSq[index] = v
+            let t = (steps[index] ?? 0) + 1
+            steps[index] = t
+            try m.mul_(beta1)
+            try m.add_(g, alpha: 1 - beta1)
+            try v.mul_(beta2)
+            try v.addcmul_(g, g, value: 1 - beta2)
+            let bias1 = 1 - Foundation.pow(beta1, Double(t))
+            let bias2 = 1 - Foundation.pow(beta2, Double(t))
+            let denom = try v.sqrt() / Foundation.sqrt(bias2) + eps
+            try param.addcdiv_(m, denom, value: -group.lr / bias1)
         }
     }
 

@@ -32,6 +32,23 @@ extension Optimizer {
     }
 
     public var allParameters: [Parameter] { groups.flatMap(\.parameters) }
+
+    /// Visits every parameter that has a gradient, outside autograd, with its position over all groups (the
+    /// key of its optimiser state, as PyTorch numbers them), its group, its tensor and its gradient.
+    public func forEachParameterWithGradient(
+        _ body: (_ index: Int, _ group: ParameterGroup, _ parameter: Tensor, _ gradient: Tensor) throws -> Void
+    ) throws {
+        try withNoGrad {
+            var index = 0
+            for group in groups {
+                for p in group.parameters {
+                    defer { index += 1 }
+                    guard let gradient = p.wrappedValue.grad else { continue }
+                    try body(index, group, p.wrappedValue, gradient)
+                }
+            }
+        }
+    }
 }
 
 /// Scales all gradients so that their joint norm is at most `maxNorm`; returns the norm before clipping.

@@ -24,28 +24,21 @@ public final class SGD: Optimizer {
     }
 
     public func step() throws {
-        try withNoGrad {
-            var index = 0
-            for group in groups {
-                for p in group.parameters {
-                    defer { index += 1 }
-                    let param = p.wrappedValue
-                    guard var d = param.grad else { continue }
-                    if group.weightDecay != 0 { d = try d.adding(param, alpha: group.weightDecay) }
-                    if momentum != 0 {
-                        if let buffer = momentumBuffers[index] {
-                            try buffer.mul_(momentum)
-                            try buffer.add_(d, alpha: 1 - dampening)
-                            d = nesterov ? try d.adding(buffer, alpha: momentum) : buffer
-                        } else {
-                            let buffer = try d.clone()
-                            momentumBuffers[index] = buffer
-                            d = nesterov ? try d.adding(buffer, alpha: momentum) : buffer
-                        }
-                    }
-                    try param.add_(d, alpha: -group.lr)
+        try forEachParameterWithGradient { index, group, param, gradient in
+            var d = gradient
+            if group.weightDecay != 0 { d = try d.adding(param, alpha: group.weightDecay) }
+            if momentum != 0 {
+                if let buffer = momentumBuffers[index] {
+                    try buffer.mul_(momentum)
+                    try buffer.add_(d, alpha: 1 - dampening)
+                    d = nesterov ? try d.adding(buffer, alpha: momentum) : buffer
+                } else {
+                    let buffer = try d.clone()
+                    momentumBuffers[index] = buffer
+                    d = nesterov ? try d.adding(buffer, alpha: momentum) : buffer
                 }
             }
+            try param.add_(d, alpha: -group.lr)
         }
     }
 
