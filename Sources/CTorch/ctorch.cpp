@@ -144,10 +144,18 @@ struct ct_generator_s {
   at::Generator gen;
 };
 
+// A per-thread stand-in for libtorch's process-wide default generator: draws that name no generator use it
+// when set, so a seeded scope on one thread (model construction) is not disturbed by draws on others.
+static thread_local ct_generator thread_generator = nullptr;
+
 static c10::optional<at::Generator> gen_of(ct_generator g) {
-  if (g == nullptr) return c10::nullopt;
-  return g->gen;
+  if (g != nullptr) return g->gen;
+  if (thread_generator != nullptr) return thread_generator->gen;
+  return c10::nullopt;
 }
+
+void ct_set_thread_generator(ct_generator g) { thread_generator = g; }
+ct_generator ct_get_thread_generator(void) { return thread_generator; }
 
 int ct_generator_new(uint64_t seed, ct_generator *out) {
   CT_TRY({

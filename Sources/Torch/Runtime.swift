@@ -38,16 +38,15 @@ public enum Runtime {
     /// Seeds libtorch's default generator (components that need reproducibility own a `Generator`).
     public static func manualSeed(_ seed: UInt64) { ct_manual_seed(seed) }
 
-    private static let defaultGeneratorLock = NSLock()
-
-    /// Seeds the default generator and runs `body` while no other caller of this function draws from it:
-    /// layer initialisers that are given no `Generator` draw from the default one, so building a model
-    /// inside this scope makes its initial weights a function of `seed` even when models are built on
-    /// several threads at once (parallel tests, for example).
-    public static func withSeededDefaultGenerator<R>(_ seed: UInt64, _ body: () throws -> R) rethrows -> R {
-        defaultGeneratorLock.lock()
-        defer { defaultGeneratorLock.unlock() }
-        ct_manual_seed(seed)
-        return try body()
+    /// Runs `body` with a generator seeded by `seed` standing in, on this thread only, for libtorch's default
+    /// generator: layer initialisers that are given no `Generator` draw from it, so a model built inside this
+    /// scope has initial weights that depend on `seed` alone, whatever other threads draw meanwhile (parallel
+    /// tests, data loading).
+    public static func withSeededDefaultGenerator<R>(_ seed: UInt64, _ body: () throws -> R) throws -> R {
+        let generator = try Generator(seed: seed)
+        let previous = ct_get_thread_generator()
+        ct_set_thread_generator(generator.handle)
+        defer { ct_set_thread_generator(previous) }
+        return try withExtendedLifetime(generator) { try body() }
     }
 }

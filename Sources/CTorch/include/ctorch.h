@@ -85,6 +85,9 @@ int ct_eye(int64_t n, int dtype, int device, ct_tensor *out);
 
 /* Random numbers from a seeded generator (NULL = libtorch's default generator). */
 int ct_generator_new(uint64_t seed, ct_generator *out);
+/* The generator this thread's draws use when they name none (NULL: libtorch's global default). */
+void ct_set_thread_generator(ct_generator g);
+ct_generator ct_get_thread_generator(void);
 void ct_generator_free(ct_generator g);
 int ct_generator_get_state(ct_generator g, ct_tensor *out);
 int ct_generator_set_state(ct_generator g, ct_tensor state);
