@@ -67,9 +67,7 @@ public final class DetectionExperiment {
         let model = try makeModel()
         let optimizer = try config.optimizer.makeOptimizer(parameters: model.trainableParameters(), batchSize: batchSize)
         let perEpoch = try source.iterationsPerEpoch(epoch: 1)
-        var total = 0
-        for e in 1...config.runner.maxEpochs { total += try source.iterationsPerEpoch(epoch: e) }
-        if let cap = config.runner.maxIters { total = min(total, cap) }
+        let total = try source.totalIterations(maxEpochs: config.runner.maxEpochs, maxIterations: config.runner.maxIters)
         let schedule = try config.lrConfig.makeSchedule(iterationsPerEpoch: perEpoch, totalIterations: total)
         let settings = TrainerSettings(
             maxEpochs: config.runner.maxEpochs, maxIterations: config.runner.maxIters,

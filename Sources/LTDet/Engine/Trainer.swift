@@ -107,9 +107,8 @@ public final class Trainer<Model: TrainableModel, Source: EpochBatchSource> wher
 
     public func run() throws {
         model.train()
-        var totalIterations = 0
-        for e in 1...settings.maxEpochs { totalIterations += try source.iterationsPerEpoch(epoch: e) }
-        if let cap = settings.maxIterations { totalIterations = min(totalIterations, cap) }
+        let totalIterations = try source.totalIterations(
+            maxEpochs: settings.maxEpochs, maxIterations: settings.maxIterations)
         let progress = ProgressReporter(total: totalIterations, label: "train", startingAt: state.iteration)
         let runStart = Date().addingTimeInterval(-state.elapsedSeconds)
         var window: [String: Double] = [:]

@@ -40,3 +40,12 @@ public protocol EpochBatchSource: AnyObject {
     /// The next batch of the current epoch, nil at its end.
     func next() throws -> Batch?
 }
+
+extension EpochBatchSource {
+    /// How many iterations a run of `maxEpochs` epochs, cut at `maxIterations` if given, takes.
+    public func totalIterations(maxEpochs: Int, maxIterations: Int?) throws -> Int {
+        var total = 0
+        for e in 1...maxEpochs { total += try iterationsPerEpoch(epoch: e) }
+        return maxIterations.map { min(total, $0) } ?? total
+    }
+}

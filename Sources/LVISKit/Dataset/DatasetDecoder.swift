@@ -219,16 +219,7 @@ enum DatasetDecoder {
                         try r.readString(appendingTo: &bytes)
                         raw.compressed = bytes
                     } else {
-                        let list = try r.readIntArray()
-                        var counts: [UInt32] = []
-                        counts.reserveCapacity(list.count)
-                        for (i, c) in list.enumerated() {
-                            guard c >= 0 && c <= Int(UInt32.max) else {
-                                throw r.schemaError("count \(c) is outside 0...\(UInt32.max)").prepending(index: i)
-                            }
-                            counts.append(UInt32(c))
-                        }
-                        raw.counts = counts
+                        raw.counts = try r.readRLECounts()
                     }
                 }
             default: try r.skipValue()

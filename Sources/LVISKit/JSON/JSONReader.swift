@@ -497,6 +497,20 @@ struct JSONReader {
         return out
     }
 
+    /// An uncompressed RLE `counts` list: non-negative integers that fit in 32 bits.
+    mutating func readRLECounts() throws(Failure) -> [UInt32] {
+        let list = try readIntArray()
+        var counts: [UInt32] = []
+        counts.reserveCapacity(list.count)
+        for (i, c) in list.enumerated() {
+            guard c >= 0 && c <= Int(UInt32.max) else {
+                throw schemaError("count \(c) is outside 0...\(UInt32.max)").prepending(index: i)
+            }
+            counts.append(UInt32(c))
+        }
+        return counts
+    }
+
     mutating func readDoubleArray() throws(Failure) -> [Double] {
         try beginArray()
         var out: [Double] = []

@@ -112,16 +112,7 @@ enum ResultsDecoder {
                     if try r.peek() == .string {
                         try r.readString(appendingTo: &pool)
                     } else {
-                        let list = try r.readIntArray()
-                        var counts: [UInt32] = []
-                        counts.reserveCapacity(list.count)
-                        for (i, c) in list.enumerated() {
-                            guard c >= 0 && c <= Int(UInt32.max) else {
-                                throw r.schemaError("count \(c) is outside 0...\(UInt32.max)").prepending(index: i)
-                            }
-                            counts.append(UInt32(c))
-                        }
-                        RLECodec.encode(counts, into: &pool)
+                        RLECodec.encode(try r.readRLECounts(), into: &pool)
                     }
                 }
             default: try r.skipValue()
