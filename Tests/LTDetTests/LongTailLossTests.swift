@@ -153,29 +153,6 @@ private func maxDifference(_ a: Tensor, _ b: Tensor) throws -> Double {
         #expect(throws: (any Error).self) { try ClassificationLossFactory.make(config: ["type": "Focal"], numClasses: 3) }
     }
 
-    @Test func iterativeRefinementRunsSharedHeadAndRampsStrength() throws {
-        let c = 4
-        let refinement = try IterativeRefinement(classifierWidth: c + 1, numClasses: c, useLayerNorm: true)
-        let fc = try Linear(256 * 49, c + 1 + 4 * c)
-        var calls = 0
-        let predictions = try refinement.refine(try Tensor.randn([3, 256, 7, 7])) { features in
-            calls += 1
-            let out = try fc(features.flatten(startDim: 1))
-            return (try out.narrow(dim: 1, start: 0, length: c + 1), try out.narrow(dim: 1, start: c + 1, length: 4 * c))
-        }
-        #expect(calls == 3 && predictions.count == 3)
-        #expect(predictions[2].clsLogits.shape == [3, c + 1])
-        #expect(try maxDifference(predictions[0].clsLogits, predictions[1].clsLogits) > 0)
-        #expect((0..<3).map { refinement.pcbStrength(step: $0, alpha: 0.4) } == [0, 0.2, 0.4])
-        let names = Set(refinement.stateDict().keys)
-        #expect(names.contains("cls_sub_module.layers.fc1.weight") && names.contains("cls_sub_module.layer_norm.weight"))
-        #expect(names.contains("loc_sub_module.layers.fc2.bias") && !names.contains("loc_sub_module.layer_norm.weight"))
-        let one = try Tensor(scalar: 1)
-        let combined = try refinement.weightedClassificationTerms(
-            [LossTerms(losses: ["loss_cls": one]), LossTerms(losses: ["loss_cls": one]), LossTerms(losses: ["loss_cls": one])])
-        #expect(abs(try combined.losses["loss_cls"]!.item() - 1.0) < 1e-6)
-    }
-
     @Test func normedLinearIgnoresFeatureScale() throws {
         let layer = try NormedLinear(8, 3, generator: try Generator(seed: 2))
         let x = try Tensor.randn([4, 8])

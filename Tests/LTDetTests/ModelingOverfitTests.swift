@@ -21,7 +21,7 @@ import Torch
         for step in 0..<steps {
             // From-scratch weights need mmdet's linear warm-up or the first steps blow up.
             optimizer.groups[0].lr = baseLR * min(1, 0.1 + 0.9 * Double(step) / 30)
-            let (losses, _) = try model.loss(images: images, metas: metas, targets: targets, epoch: 1)
+            let (losses, _) = try model.loss(images: images, metas: metas, targets: targets, context: model.stepContext())
             let total = try losses.values.dropFirst().reduce(losses.values.first!) { try $0 + $1 }
             try optimizer.zeroGrad()
             try total.backward()

@@ -34,7 +34,7 @@ func run(
     model.train()
     for i in 0...reps {
         let t = try seconds {
-            let (losses, _) = try model.loss(images: images, metas: metas, targets: targets, epoch: 1)
+            let (losses, _) = try model.loss(images: images, metas: metas, targets: targets, context: model.stepContext())
             let total = try losses.values.dropFirst().reduce(losses.values.first!) { try $0 + $1 }
             try optimizer.zeroGrad()
             try total.backward()

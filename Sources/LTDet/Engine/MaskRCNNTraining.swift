@@ -1,29 +1,36 @@
 import Torch
 
 /// Mask R-CNN as the trainer drives it: a loader batch in, mmdet's loss terms out; the state that must
-/// survive a resume besides weights is the classification loss's (Seesaw counts, EQL v2 gradient sums, PCB
-/// confusion matrix, ...) and the RoI/anchor sampling generator.
+/// survive a resume besides weights is the RoI/anchor sampling generator and whatever the RoI head's stateful
+/// components hold (the classification loss's Seesaw counts, EQL v2 gradient sums, PCB confusion matrix, EBL
+/// mean scores as `cls_loss.*`, each long-tail component's memories as `long_tail.<i>.*`), found by walking them.
 extension MaskRCNN: TrainableModel {
     public func step(_ batch: ImageBatch, progress: TrainingProgress) throws -> StepOutput {
         let images = try batch.imagesTensor()
         let targets = try zip(batch.targets, batch.metas).map { target, meta in
             try DetectionTargets(target, meta: meta, withMasks: roiHead.maskHead != nil)
         }
-        let output = try loss(images: images, metas: batch.metas, targets: targets, epoch: progress.epoch)
+        let context = stepContext(iteration: progress.iteration, epoch: progress.epoch)
+        let output = try loss(images: images, metas: batch.metas, targets: targets, context: context)
         return StepOutput(losses: output.losses, metrics: output.metrics)
     }
 
     public func methodState() throws -> [String: Tensor] {
         var state: [String: Tensor] = ["sampling_generator": try samplingGenerator.state()]
-        for (k, v) in classificationLoss.stateDict() { state["cls_loss." + k] = v }
+        for (prefix, component) in roiHead.statefulComponents() {
+            for (k, v) in component.stateDict() { state["\(prefix).\(k)"] = v }
+        }
         return state
     }
 
     public func loadMethodState(_ state: [String: Tensor]) throws {
         if let g = state["sampling_generator"] { try samplingGenerator.setState(g) }
-        var loss: [String: Tensor] = [:]
-        for (k, v) in state where k.hasPrefix("cls_loss.") { loss[String(k.dropFirst(9))] = v }
-        try classificationLoss.loadStateDict(loss)
+        for (prefix, component) in roiHead.statefulComponents() {
+            let own = prefix + "."
+            var part: [String: Tensor] = [:]
+            for (k, v) in state where k.hasPrefix(own) { part[String(k.dropFirst(own.count))] = v }
+            try component.loadStateDict(part)
+        }
     }
 }
 

@@ -52,7 +52,7 @@ public struct LossTerms {
 
 /// The pluggable classification branch of the box head: the loss decides the classifier width, the
 /// classifier kind (plain or normalised linear), the test-time activation, and keeps its own training state.
-public protocol ClassificationLoss: AnyObject {
+public protocol ClassificationLoss: StatefulComponent {
     /// C, the number of foreground classes.
     var numClasses: Int { get }
     /// Width of the classifier output: C+1 for softmax and EQL v2 (sigmoid), C+2 for Seesaw.
@@ -63,9 +63,6 @@ public protocol ClassificationLoss: AnyObject {
     func callAsFunction(_ input: ClassificationLossInput) throws -> LossTerms
     /// Test-time class probabilities, N x (C+1) with background last (mmdet's `get_activation`).
     func scores(_ logits: Tensor) throws -> Tensor
-    /// Training state saved in checkpoints (empty for stateless losses).
-    func stateDict() -> [String: Tensor]
-    func loadStateDict(_ state: [String: Tensor]) throws
 }
 
 extension ClassificationLoss {
@@ -77,6 +74,7 @@ extension ClassificationLoss {
         return fc
     }
 
+    /// Stateless losses have nothing to save.
     public func stateDict() -> [String: Tensor] { [:] }
     public func loadStateDict(_ state: [String: Tensor]) throws {}
 }

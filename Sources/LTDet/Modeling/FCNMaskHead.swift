@@ -3,26 +3,41 @@ import Torch
 // Mask head (mmdet `FCNMaskHead`): RoI features P x C x 14 x 14 -> `numConvs` 3x3 conv + ReLU -> 2x2
 // stride-2 deconv + ReLU -> 1x1 conv to one 28 x 28 logit map per class. Trained with per-pixel sigmoid BCE
 // on the map of each positive RoI's class, averaged over pixels and RoIs, against the ground-truth mask
-// RoIAligned into the RoI at 28 x 28 and thresholded at 0.5 (mmdet `mask_target`).
+// RoIAligned into the RoI at 28 x 28 and thresholded at 0.5 (mmdet `mask_target`). The logits layer is a plain
+// 1x1 conv or, with `predictor_cfg: {type: NormedConv2d}`, Seesaw's normalised "normed mask" predictor.
 public final class FCNMaskHead: Module {
     public let convs: [ConvModule]
     public let upsample: ConvTranspose2d
-    public let convLogits: Conv2d
+    public let convLogits: any UnaryLayer
     public let numClasses: Int
 
-    public init(inChannels: Int, numConvs: Int, convOutChannels: Int, numClasses: Int) throws {
+    public init(
+        inChannels: Int, numConvs: Int, convOutChannels: Int, numClasses: Int,
+        predictor: MaskRCNNConfig.PredictorConfig? = nil
+    ) throws {
         convs = try (0..<numConvs).map {
             try ConvModule($0 == 0 ? inChannels : convOutChannels, convOutChannels, kernelSize: 3, padding: 1, activation: true)
         }
         let width = numConvs > 0 ? convOutChannels : inChannels
         upsample = try ConvTranspose2d(width, convOutChannels, kernelSize: 2, stride: 2)
-        convLogits = try Conv2d(convOutChannels, numClasses, kernelSize: 1)
+        switch predictor?.type ?? "Conv2d" {
+        case "Conv2d":
+            convLogits = try Conv2d(convOutChannels, numClasses, kernelSize: 1)
+        case "NormedConv2d":
+            convLogits = try NormedConv2d(convOutChannels, numClasses, temperature: predictor!.resolvedTemperature)
+        case let other:
+            throw TorchError("model.roi_head.mask_head.predictor_cfg.type: unknown layer '\(other)' (Conv2d or NormedConv2d)")
+        }
         self.numClasses = numClasses
         super.init()
-        // mmdet: deconv and logits Kaiming normal (fan-out), bias 0.
+        // mmdet: deconv and plain logits conv Kaiming normal (fan-out), bias 0 (NormedConv2d initialises itself
+        // the same way when built).
         try Init.kaimingNormal(upsample.weight, fanOutMode: true)
-        try Init.kaimingNormal(convLogits.weight, fanOutMode: true)
-        for b in [upsample.bias, convLogits.bias] { if let b { try Init.constant(b.wrappedValue, 0) } }
+        if let b = upsample.bias { try Init.constant(b.wrappedValue, 0) }
+        if let conv = convLogits as? Conv2d {
+            try Init.kaimingNormal(conv.weight, fanOutMode: true)
+            if let b = conv.bias { try Init.constant(b.wrappedValue, 0) }
+        }
     }
 
     /// P x C x 28 x 28 mask logits.

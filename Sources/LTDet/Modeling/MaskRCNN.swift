@@ -11,19 +11,21 @@ public final class MaskRCNN: Module {
     public let backbone: ResNet
     public let neck: FPN
     public let rpnHead: RPNHead
+    /// `StandardRoIHead` or, by `model.roi_head.type`, PCB's `IterativeRoIHead`.
     public let roiHead: StandardRoIHead
     public let config: MaskRCNNConfig
     /// Draws the RPN and RoI samples; its state belongs in checkpoints for an exact resume.
     public let samplingGenerator: Generator
-    /// The memory-replay seam: sees each step's sampled RoIs (box-head output, labels) and may return extra
-    /// rows for the classification loss.
-    public var extraClassificationRows: ((BoxHeadOutput, Tensor) throws -> ExtraClassificationRows?)?
+    /// Sums and gathers the long-tail methods' statistics across processes (single process: identity).
+    public var collectives: ProcessCollectives = .singleProcess
 
     public var classificationLoss: any ClassificationLoss { roiHead.bboxHead.classificationLoss }
 
     /// Builds the model; the initial weights are a function of `seed` alone (see `Runtime.withSeededDefaultGenerator`).
+    /// The classification loss is the config's (`roi_head.bbox_head.loss_cls` with `pcb`) unless one is given.
     public init(config: MaskRCNNConfig, classificationLoss: (any ClassificationLoss)? = nil, seed: UInt64 = 0) throws {
-        let loss = classificationLoss ?? SoftmaxCrossEntropyLoss(numClasses: config.numClasses)
+        let loss = try classificationLoss
+            ?? config.roiHead.bboxHead.makeClassificationLoss(numClasses: config.numClasses)
         guard loss.numClasses == config.numClasses else {
             throw TorchError("MaskRCNN: the classification loss has \(loss.numClasses) classes, the config \(config.numClasses)")
         }
@@ -49,30 +51,22 @@ public final class MaskRCNN: Module {
                 strides: r.anchorGenerator.strides, scales: r.anchorGenerator.scales, ratios: r.anchorGenerator.ratios),
             coder: DeltaXYWHBoxCoder(stds: r.targetStds), assigner: config.trainCfg.rpn.assigner.assigner,
             sampler: config.trainCfg.rpn.sampler.sampler)
-        let h = config.roiHead
-        let bboxHead = try Shared2FCBoxHead(
-            inChannels: config.neck.outChannels, roiSize: h.bboxHead.roiFeatSize, fcOutChannels: h.bboxHead.fcOutChannels,
-            classificationLoss: loss)
-        let maskHead = try h.maskHead.map {
-            try FCNMaskHead(
-                inChannels: config.neck.outChannels, numConvs: $0.numConvs, convOutChannels: $0.convOutChannels,
-                numClasses: config.numClasses)
-        }
-        let roiStrides = Array(r.anchorGenerator.strides.prefix(4))
-        let roiHead = StandardRoIHead(
-            bboxHead: bboxHead, maskHead: maskHead,
-            boxPooler: MultiLevelRoIAlign(strides: roiStrides, outputSize: h.bboxHead.roiFeatSize, finestScale: h.finestScale),
-            maskPooler: MultiLevelRoIAlign(strides: roiStrides, outputSize: h.maskHead?.roiFeatSize ?? 14, finestScale: h.finestScale),
-            coder: DeltaXYWHBoxCoder(stds: h.bboxHead.targetStds), assigner: config.trainCfg.rcnn.assigner.assigner,
-            sampler: config.trainCfg.rcnn.sampler.sampler, maskSize: config.trainCfg.maskSize)
+        let roiHead = try RoIHeadFactory.make(
+            config: config, classificationLoss: loss, inChannels: config.neck.outChannels,
+            roiStrides: Array(r.anchorGenerator.strides.prefix(4)))
         return (backbone, neck, rpnHead, roiHead)
     }
 
     /// P2..P6.
     public func features(_ images: Tensor) throws -> [Tensor] { try neck(backbone(images)) }
 
+    /// The context of a training step at this position: the model's sampling generator and collectives.
+    public func stepContext(iteration: Int = 0, epoch: Int = 1) -> TrainingStepContext {
+        TrainingStepContext(iteration: iteration, epoch: epoch, generator: samplingGenerator, collectives: collectives)
+    }
+
     /// The training losses of one batch (call in training mode).
-    public func loss(images: Tensor, metas: [ImageMeta], targets: [DetectionTargets], epoch: Int) throws
+    public func loss(images: Tensor, metas: [ImageMeta], targets: [DetectionTargets], context: TrainingStepContext) throws
         -> (losses: [String: Tensor], metrics: [String: Double])
     {
         guard metas.count == images.size(0), targets.count == images.size(0) else {
@@ -80,11 +74,10 @@ public final class MaskRCNN: Module {
         }
         let features = try features(images)
         let rpnOutput = try rpnHead(features)
-        var losses = try rpnHead.loss(rpnOutput, metas: metas, targets: targets, generator: samplingGenerator)
+        var losses = try rpnHead.loss(rpnOutput, metas: metas, targets: targets, generator: context.generator)
         let proposals = try rpnHead.proposals(rpnOutput, metas: metas, config: config.trainCfg.rpnProposal)
         let second = try roiHead.loss(
-            features: features, proposals: proposals, targets: targets, generator: samplingGenerator, epoch: epoch,
-            extraRows: extraClassificationRows)
+            features: features, proposals: proposals, targets: targets, metas: metas, context: context)
         losses.merge(second.losses) { a, _ in a }
         return (losses, second.metrics)
     }

@@ -46,6 +46,8 @@ public struct MaskRCNNConfig: Codable, Sendable, Equatable {
     }
 
     public struct BoxHeadConfig: Codable, Sendable, Equatable {
+        /// `Shared2FCBBoxHead` (nil), the only box head so far; the classifier layer follows the loss.
+        public var type: String?
         public var roiFeatSize: Int
         public var fcOutChannels: Int
         public var targetStds: [Double]
@@ -55,7 +57,7 @@ public struct MaskRCNNConfig: Codable, Sendable, Equatable {
         /// Pairwise class balance on top of the loss (`alpha`, `momentum`, `start_epoch`).
         public var pcb: PCBConfig?
         enum CodingKeys: String, CodingKey {
-            case roiFeatSize = "roi_feat_size", fcOutChannels = "fc_out_channels", targetStds = "target_stds"
+            case type, roiFeatSize = "roi_feat_size", fcOutChannels = "fc_out_channels", targetStds = "target_stds"
             case lossCls = "loss_cls", pcb
         }
 
@@ -83,19 +85,76 @@ public struct MaskRCNNConfig: Codable, Sendable, Equatable {
         public var roiFeatSize: Int
         public var numConvs: Int
         public var convOutChannels: Int
+        /// The 1x1 logits layer (mmdet `predictor_cfg`): nil or `Conv2d` is a plain convolution, `NormedConv2d`
+        /// Seesaw's "normed mask" predictor.
+        public var predictorCfg: PredictorConfig?
         enum CodingKeys: String, CodingKey {
             case roiFeatSize = "roi_feat_size", numConvs = "num_convs", convOutChannels = "conv_out_channels"
+            case predictorCfg = "predictor_cfg"
+        }
+
+        public init(roiFeatSize: Int, numConvs: Int, convOutChannels: Int, predictorCfg: PredictorConfig? = nil) {
+            self.roiFeatSize = roiFeatSize
+            self.numConvs = numConvs
+            self.convOutChannels = convOutChannels
+            self.predictorCfg = predictorCfg
         }
     }
 
     public struct RoIHeadConfig: Codable, Sendable, Equatable {
+        /// `StandardRoIHead` (nil) or PCB's `IterativeRoIHead`.
+        public var type: String?
         public var finestScale: Double
         public var bboxHead: BoxHeadConfig
         /// nil builds a box-only Faster R-CNN.
         public var maskHead: MaskHeadConfig?
+        /// IterativeRoIHead: passes of the shared box head, the loss weight of each pass, the pass whose box
+        /// regression loss is kept (unweighted; -1 keeps the weighted sum), and LayerNorm before the
+        /// classification MLP (PCB's names: `n_iter`, `iter_loss_weight`, `reg_iter`, `use_layer_norm`).
+        public var nIter: Int?
+        public var iterLossWeight: [Double]?
+        public var regIter: Int?
+        public var useLayerNorm: Bool?
+        /// Long-tail components that observe each step's sampled RoIs and may add rows to the box head's
+        /// losses (memory replay, feature sampling), each chosen by `type` (docs/developer/long-tail-seam.md).
+        public var longTail: [LongTailComponentConfig]?
         enum CodingKeys: String, CodingKey {
-            case finestScale = "finest_scale", bboxHead = "bbox_head", maskHead = "mask_head"
+            case type, finestScale = "finest_scale", bboxHead = "bbox_head", maskHead = "mask_head"
+            case nIter = "n_iter", iterLossWeight = "iter_loss_weight", regIter = "reg_iter"
+            case useLayerNorm = "use_layer_norm", longTail = "long_tail"
         }
+
+        public init(
+            type: String? = nil, finestScale: Double, bboxHead: BoxHeadConfig, maskHead: MaskHeadConfig?,
+            nIter: Int? = nil, iterLossWeight: [Double]? = nil, regIter: Int? = nil, useLayerNorm: Bool? = nil,
+            longTail: [LongTailComponentConfig]? = nil
+        ) {
+            self.type = type
+            self.finestScale = finestScale
+            self.bboxHead = bboxHead
+            self.maskHead = maskHead
+            self.nIter = nIter
+            self.iterLossWeight = iterLossWeight
+            self.regIter = regIter
+            self.useLayerNorm = useLayerNorm
+            self.longTail = longTail
+        }
+    }
+
+    /// mmdet's `predictor_cfg` / `cls_predictor_cfg`: a layer type and, for the normalised layers, the
+    /// temperature (mmdet spells the key `tempearture`; both spellings are read).
+    public struct PredictorConfig: Codable, Sendable, Equatable {
+        public var type: String
+        public var tempearture: Double?
+        public var temperature: Double?
+
+        public init(type: String, temperature: Double? = nil) {
+            self.type = type
+            self.temperature = temperature
+        }
+
+        /// The temperature of a normalised layer (20 unless given).
+        public var resolvedTemperature: Double { temperature ?? tempearture ?? 20 }
     }
 
     public struct AssignerConfig: Codable, Sendable, Equatable {

@@ -25,7 +25,7 @@ public struct RCNNTestConfig: Codable, Sendable, Equatable {
     }
 }
 
-public final class StandardRoIHead: Module {
+public class StandardRoIHead: Module {
     public let bboxHead: Shared2FCBoxHead
     public let maskHead: FCNMaskHead?
     public let boxPooler: MultiLevelRoIAlign
@@ -34,11 +34,13 @@ public final class StandardRoIHead: Module {
     public let assigner: MaxIoUAssigner
     public let sampler: RandomSampler
     public let maskSize: Int
+    /// The long-tail components of `model.roi_head.long_tail`, in config order.
+    public let longTailComponents: [any LongTailComponent]
 
     public init(
         bboxHead: Shared2FCBoxHead, maskHead: FCNMaskHead?, boxPooler: MultiLevelRoIAlign,
         maskPooler: MultiLevelRoIAlign, coder: DeltaXYWHBoxCoder, assigner: MaxIoUAssigner, sampler: RandomSampler,
-        maskSize: Int = 28
+        maskSize: Int = 28, longTailComponents: [any LongTailComponent] = []
     ) {
         self.bboxHead = bboxHead
         self.maskHead = maskHead
@@ -48,40 +50,38 @@ public final class StandardRoIHead: Module {
         self.assigner = assigner
         self.sampler = sampler
         self.maskSize = maskSize
+        self.longTailComponents = longTailComponents
     }
 
-    /// Losses of the box and mask heads. `extraRows` sees the sampled RoIs' box-head output and labels and
-    /// may return rows to add to the classification loss (memory replay).
+    /// Every piece of running state below this head with its checkpoint prefix: the classification loss
+    /// (`cls_loss`) and each long-tail component (`long_tail.<index>`).
+    public func statefulComponents() -> [(String, any StatefulComponent)] {
+        [("cls_loss", bboxHead.classificationLoss)]
+            + longTailComponents.enumerated().map { ("long_tail.\($0.offset)", $0.element) }
+    }
+
+    /// Losses of the box and mask heads for one training step.
     public func loss(
-        features: [Tensor], proposals: [Proposals], targets: [DetectionTargets], generator: Generator, epoch: Int,
-        extraRows: ((BoxHeadOutput, Tensor) throws -> ExtraClassificationRows?)? = nil
+        features: [Tensor], proposals: [Proposals], targets: [DetectionTargets], metas: [ImageMeta],
+        context: TrainingStepContext
     ) throws -> (losses: [String: Tensor], metrics: [String: Double]) {
-        let device = features[0].device
+        let levels = Array(features.prefix(4))
         let samples = try zip(proposals, targets).map { p, t in
             try sampler.sample(
-                boxes: p.boxes, gtBoxes: t.boxes.to(device), gtLabels: t.labels.to(device), assigner: assigner,
-                generator: generator)
+                boxes: p.boxes, gtBoxes: t.boxes.to(p.boxes.device), gtLabels: t.labels.to(p.boxes.device),
+                assigner: assigner, generator: context.generator)
         }
-        let rois = try makeRoIs(samples.map { try $0.boxes() })
-        let output = try bboxHead(boxPooler(Array(features.prefix(4)), rois: rois))
-        let background = Double(bboxHead.numClasses)
-        let labels = try Tensor.cat(samples.map {
-            try Tensor.cat([$0.positiveLabels, Tensor.full([$0.numNegatives], background, dtype: .int64, device: device)])
-        })
-        let deltas = try Tensor.cat(samples.map {
-            try Tensor.cat([
-                coder.encode(proposals: $0.positiveBoxes, targets: $0.positiveGtBoxes),
-                Tensor.zeros([$0.numNegatives, 4], device: device),
-            ])
-        })
-        let extra = try extraRows?(output, labels)
-        var terms = try bboxHead.loss(output, targets: BoxTargets(labels: labels, deltas: deltas), extraRows: extra, epoch: epoch)
-        let numPositives = samples.reduce(0) { $0 + $1.numPositives }
-        terms.metrics["num_pos_rois"] = Double(numPositives)
+        let rois = try sampledRoIs(samples, levels: levels, targets: targets, metas: metas)
+        let first = try bboxHead(rois.roiFeatures)
+        let extraRows = try longTailComponents.compactMap {
+            try $0.extraRows(for: rois, shared: first.sharedFeatures, context: context)
+        }
+        var terms = try boxLoss(first: first, rois: rois, extra: try bboxHead.predictions(for: extraRows), context: context)
+        terms.metrics["num_pos_rois"] = Double(samples.reduce(0) { $0 + $1.numPositives })
 
         if let maskHead {
             let positiveRoIs = try makeRoIs(samples.map(\.positiveBoxes))
-            let logits = try maskHead(maskPooler(Array(features.prefix(4)), rois: positiveRoIs))
+            let logits = try maskHead(maskPooler(levels, rois: positiveRoIs))
             let maskTargets = try Tensor.cat(zip(samples, targets).map { sample, target in
                 guard let masks = target.masks else {
                     throw TorchError("Mask R-CNN training needs ground-truth masks for every image")
@@ -95,13 +95,62 @@ public final class StandardRoIHead: Module {
         return (terms.losses, terms.metrics)
     }
 
+    /// The box head's loss terms given its first pass over the sampled RoIs (the iterative head overrides it).
+    func boxLoss(first: BoxHeadOutput, rois: SampledRoIs, extra: ExtraRowPredictions?, context: TrainingStepContext)
+        throws -> LossTerms
+    {
+        try bboxHead.loss(first, rois: rois, extra: extra, context: context)
+    }
+
+    /// Test-time logits and deltas of pooled RoI features (the iterative head returns its last pass).
+    func boxPredictions(_ roiFeatures: Tensor) throws -> (logits: Tensor, deltas: Tensor) {
+        let output = try bboxHead(roiFeatures)
+        return (output.logits, output.deltas)
+    }
+
+    /// The record of one step's samples: RoIs, pooled features, labels, targets, instance ids.
+    func sampledRoIs(_ samples: [SamplingResult], levels: [Tensor], targets: [DetectionTargets], metas: [ImageMeta])
+        throws -> SampledRoIs
+    {
+        let device = levels[0].device
+        let rois = try makeRoIs(samples.map { try $0.boxes() })
+        let background = Double(bboxHead.numClasses)
+        var labels: [Tensor] = [], deltas: [Tensor] = [], ids: [Tensor] = [], images: [Tensor] = []
+        var groundTruth: [Tensor] = []
+        var instanceOffset = 0
+        for (i, (sample, target)) in zip(samples, targets).enumerated() {
+            let p = sample.numPositives, q = sample.numNegatives
+            labels.append(try Tensor.cat([sample.positiveLabels, Tensor.full([q], background, dtype: .int64, device: device)]))
+            deltas.append(try Tensor.cat([
+                coder.encode(proposals: sample.positiveBoxes, targets: sample.positiveGtBoxes),
+                Tensor.zeros([q, 4], device: device),
+            ]))
+            ids.append(try Tensor.cat([
+                sample.positiveGtIndices.to(.int64) + Tensor(scalar: Double(instanceOffset), dtype: .int64),
+                Tensor.full([q], Double(ClassificationLossInput.notObserved), dtype: .int64, device: device),
+            ]))
+            images.append(try Tensor.full([p + q], Double(i), dtype: .int64, device: device))
+            // With ground truths prepended as proposals, candidate indices below their count are those boxes.
+            let prepended = sampler.addGtAsProposals ? target.count : 0
+            groundTruth.append(try Tensor.cat([
+                sample.positiveIndices.lt(Double(prepended)),
+                sample.negativeIndices.lt(Double(prepended)),
+            ]))
+            instanceOffset += target.count
+        }
+        return SampledRoIs(
+            rois: rois, roiFeatures: try boxPooler(levels, rois: rois), labels: try Tensor.cat(labels),
+            boxTargets: try Tensor.cat(deltas), instanceIDs: try Tensor.cat(ids), imageIndices: try Tensor.cat(images),
+            isGroundTruth: try Tensor.cat(groundTruth), targets: targets, metas: metas, featureMaps: levels)
+    }
+
     /// Detections per image in original pixels.
     public func predict(
         features: [Tensor], proposals: [Proposals], metas: [ImageMeta], config: RCNNTestConfig
     ) throws -> [Detections] {
         let levels = Array(features.prefix(4))
         let rois = try makeRoIs(proposals.map(\.boxes))
-        let output = try bboxHead(boxPooler(levels, rois: rois))
+        let output = try boxPredictions(boxPooler(levels, rois: rois))
         let scores = try bboxHead.classificationLoss.scores(output.logits)
         let counts = proposals.map { $0.boxes.size(0) }
         let perImageScores = try scores.split(sizes: counts)
