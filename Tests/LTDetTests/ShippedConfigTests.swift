@@ -29,12 +29,30 @@ import Testing
         #expect(config.runner.maxEpochs >= 1 && config.data.samplesPerGPU >= 1)
     }
 
+    /// PCB's recipes are its loss on its iterative RoI head: every configs/pcb config builds that head (with
+    /// LayerNorm exactly for EQL v2), with its loss in the classification branch.
+    @Test(arguments: experimentFiles().filter { $0.hasPrefix("pcb/") })
+    func pcbConfigsUseTheIterativeHead(_ file: String) throws {
+        var config = try ExperimentConfig.load(Self.root.appendingPathComponent(file).path).model
+        #expect(config.roiHead.type == "IterativeRoIHead" && config.roiHead.bboxHead.pcb != nil)
+        #expect(config.roiHead.useLayerNorm == (config.roiHead.bboxHead.lossCls?.type == "EQLv2"))
+        #expect(config.numClasses == (file.contains("v0.5") ? 1230 : 1203))
+        // A small copy builds the real head (ResNet-18, few classes) to keep the test quick.
+        config.numClasses = 4
+        config.backbone.depth = 18
+        let model = try MaskRCNN(config: config, seed: 0)
+        let head = try #require(model.roiHead as? IterativeRoIHead)
+        #expect(head.nIter == 3 && head.iterLossWeight == [0.2, 0.2, 0.6] && head.regIter == 2)
+    }
+
     @Test func methodConfigsSelectWhatTheyName() throws {
         func load(_ f: String) throws -> ExperimentConfig { try ExperimentConfig.load(Self.root.appendingPathComponent(f).path) }
         let rfs = try load("mask_rcnn/mask_rcnn_r50_fpn_sample1e-3_mstrain_2x_lvis_v1.yaml")
         #expect(rfs.data.sampler.type == "repeat_factor" && rfs.model.numClasses == 1203 && rfs.lrConfig.step == [16, 22])
-        let seesawPCB = try load("pcb/mask_rcnn_r50_fpn_seesaw_pcb_2x_lvis_v1.yaml")
+        let seesawPCB = try load("pcb/mask_rcnn_r50_fpn_sample1e-3_seesaw_pcb_normed_mask_mstrain_2x_lvis_v1.yaml")
         #expect(seesawPCB.model.roiHead.bboxHead.lossCls?.type == "SeesawLoss")
+        #expect(seesawPCB.model.roiHead.maskHead?.predictorCfg?.type == "NormedConv2d")
+        #expect(seesawPCB.data.sampler.type == "repeat_factor")
         #expect(seesawPCB.model.roiHead.bboxHead.pcb?.alpha == 0.05 && seesawPCB.model.roiHead.bboxHead.pcb?.startEpoch == 17)
         let eql = try load("eqlv2/mask_rcnn_r50_fpn_eqlv2_1x_lvis_v1.yaml")
         #expect(eql.runner.maxEpochs == 12 && eql.lrConfig.step == [8, 11] && eql.data.sampler.type == "shuffled")
