@@ -175,3 +175,37 @@ final class RecordingComponent: LongTailComponent {
         #expect(throws: (any Error).self) { try MaskRCNN(config: c, seed: 6) }
     }
 }
+
+/// The iterative head with Seesaw + PCB (active from the first epoch) and the normed mask predictor through the
+/// whole training path: a run interrupted mid-epoch and resumed ends bit for bit where the straight run does.
+@Suite struct IterativeHeadResumeTests {
+    @Test func interruptedAndResumedRunEqualsStraightRun() throws {
+        let root = try temporaryDirectory()
+        let data = root.appendingPathComponent("synth").path
+        var synth = SyntheticDatasetGenerator.Configuration(classes: 3, trainImages: 6, valImages: 2, imageSize: 64, seed: 4)
+        synth.classesPerImage = 1.5
+        _ = try SyntheticDatasetGenerator(synth).write(to: data)
+        func experiment(_ work: URL, maxIters: Int?) throws -> DetectionExperiment {
+            var config = try DetectorResumeTests().experiment(data: data, work: work, maxIters: maxIters).config
+            config.model.roiHead.type = "IterativeRoIHead"
+            config.model.roiHead.bboxHead.pcb = PCBConfig(startEpoch: 1)
+            config.model.roiHead.maskHead?.predictorCfg = MaskRCNNConfig.PredictorConfig(type: "NormedConv2d")
+            return DetectionExperiment(config: config, workDirectory: work)
+        }
+        let straight = root.appendingPathComponent("straight"), split = root.appendingPathComponent("split")
+        try experiment(straight, maxIters: nil).train(resume: false)
+        try experiment(split, maxIters: 3).train(resume: false)
+        try experiment(split, maxIters: nil).train(resume: true)
+
+        let a = try Checkpoint.read(try #require(Checkpoint.latest(in: straight)))
+        let b = try Checkpoint.read(try #require(Checkpoint.latest(in: split)))
+        #expect(a.state.iteration == 6 && b.state.iteration == 6)
+        #expect(a.model.keys.contains("roi_head.cls_sub_module.layers.fc1.weight"))
+        #expect(a.method.keys.contains("cls_loss.cum_samples") && a.method.keys.contains("cls_loss.confusion"))
+        #expect(Set(a.model.keys) == Set(b.model.keys) && Set(a.method.keys) == Set(b.method.keys))
+        for (name, tensor) in a.model.merging(a.method, uniquingKeysWith: { x, _ in x }) {
+            let other = try #require(b.model[name] ?? b.method[name])
+            #expect(try tensor.eq(other).all().item() == 1, "\(name) differs after resume")
+        }
+    }
+}
