@@ -8,6 +8,7 @@ struct DevCommand: ParsableCommand {
         subcommands: [
             TensorIOCommand.self,
             DevLossCommand.self,
+            DevBoxHeadCommand.self,
             DevConfusionCommand.self,
             DevModelCheckCommand.self,
         ]

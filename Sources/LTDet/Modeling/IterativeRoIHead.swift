@@ -94,7 +94,7 @@ public final class IterativeRoIHead: StandardRoIHead {
         return LossTerms(losses: losses, metrics: metrics)
     }
 
-    override func boxPredictions(_ roiFeatures: Tensor) throws -> (logits: Tensor, deltas: Tensor) {
+    override public func boxPredictions(_ roiFeatures: Tensor) throws -> (logits: Tensor, deltas: Tensor) {
         let last = try passes(roiFeatures).last!
         return (last.logits, last.deltas)
     }

@@ -25,6 +25,22 @@ public struct SampledRoIs {
     /// P2..P5, for components that pool features of boxes of their own (LOCE's feature sampling).
     public var featureMaps: [Tensor]
 
+    public init(
+        rois: Tensor, roiFeatures: Tensor, labels: Tensor, boxTargets: Tensor, instanceIDs: Tensor, imageIndices: Tensor,
+        isGroundTruth: Tensor, targets: [DetectionTargets], metas: [ImageMeta], featureMaps: [Tensor]
+    ) {
+        self.rois = rois
+        self.roiFeatures = roiFeatures
+        self.labels = labels
+        self.boxTargets = boxTargets
+        self.instanceIDs = instanceIDs
+        self.imageIndices = imageIndices
+        self.isGroundTruth = isGroundTruth
+        self.targets = targets
+        self.metas = metas
+        self.featureMaps = featureMaps
+    }
+
     /// Number of rows.
     public var count: Int { labels.size(0) }
 }

@@ -72,11 +72,7 @@ public class StandardRoIHead: Module {
                 assigner: assigner, generator: context.generator)
         }
         let rois = try sampledRoIs(samples, levels: levels, targets: targets, metas: metas)
-        let first = try bboxHead(rois.roiFeatures)
-        let extraRows = try longTailComponents.compactMap {
-            try $0.extraRows(for: rois, shared: first.sharedFeatures, context: context)
-        }
-        var terms = try boxLoss(first: first, rois: rois, extra: try bboxHead.predictions(for: extraRows), context: context)
+        var terms = try boxHeadLoss(rois, context: context)
         terms.metrics["num_pos_rois"] = Double(samples.reduce(0) { $0 + $1.numPositives })
 
         if let maskHead {
@@ -95,6 +91,16 @@ public class StandardRoIHead: Module {
         return (terms.losses, terms.metrics)
     }
 
+    /// The box head's loss terms over one step's sampled RoIs: its first pass, then every long-tail
+    /// component's rows, then the loss of each pass (one for this head).
+    public func boxHeadLoss(_ rois: SampledRoIs, context: TrainingStepContext) throws -> LossTerms {
+        let first = try bboxHead(rois.roiFeatures)
+        let extraRows = try longTailComponents.compactMap {
+            try $0.extraRows(for: rois, shared: first.sharedFeatures, context: context)
+        }
+        return try boxLoss(first: first, rois: rois, extra: try bboxHead.predictions(for: extraRows), context: context)
+    }
+
     /// The box head's loss terms given its first pass over the sampled RoIs (the iterative head overrides it).
     func boxLoss(first: BoxHeadOutput, rois: SampledRoIs, extra: ExtraRowPredictions?, context: TrainingStepContext)
         throws -> LossTerms
@@ -103,7 +109,7 @@ public class StandardRoIHead: Module {
     }
 
     /// Test-time logits and deltas of pooled RoI features (the iterative head returns its last pass).
-    func boxPredictions(_ roiFeatures: Tensor) throws -> (logits: Tensor, deltas: Tensor) {
+    public func boxPredictions(_ roiFeatures: Tensor) throws -> (logits: Tensor, deltas: Tensor) {
         let output = try bboxHead(roiFeatures)
         return (output.logits, output.deltas)
     }
