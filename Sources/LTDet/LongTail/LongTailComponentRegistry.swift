@@ -55,7 +55,11 @@ public struct LongTailBuildContext {
 public enum LongTailComponentRegistry {
     public typealias Factory = @Sendable (LongTailComponentConfig, LongTailBuildContext) throws -> any LongTailComponent
 
-    private static let factories = Mutex<[String: Factory]>([:])
+    /// The methods LTDet ships, by config type: one line per method (LOCE's feature sampling and RIO's replay
+    /// arrive here).
+    private static let builtIn: [String: Factory] = [:]
+
+    private static let factories = Mutex<[String: Factory]>(builtIn)
 
     public static func register(_ type: String, factory: @escaping Factory) {
         factories.withLock { $0[type] = factory }
