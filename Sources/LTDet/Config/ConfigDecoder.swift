@@ -45,6 +45,8 @@ public enum ConfigDecoder {
             let name = key.string ?? "\(key)"
             let path = prefix.isEmpty ? name : prefix + "." + name
             guard let knownValue = k?[name] else {
+                // `key: null` clears an optional setting (`pretrained=null`); the re-encoded value omits it.
+                if case .scalar(let scalar) = value, scalar.string == "null" || scalar.string == "~" { continue }
                 result.append(path)
                 continue
             }
