@@ -1,3 +1,4 @@
+import LVISKit
 import Torch
 
 /// `optimizer:` as in mmdet (`type: SGD, lr, momentum, weight_decay`); lr is for the whole batch.
@@ -111,6 +112,15 @@ public struct EvaluationSection: ConfigSection, Equatable {
     public var metric: [String] = ["bbox", "segm"]
 
     public init() {}
+
+    public func iouTypes() throws -> [IoUType] {
+        try metric.map { name in
+            guard let type = IoUType(rawValue: name) else {
+                throw ConfigError(file: "config", key: "evaluation.metric", "unknown metric '\(name)' (bbox or segm)")
+            }
+            return type
+        }
+    }
 }
 
 /// `log_config:` — average and log the losses every `interval` iterations.

@@ -25,9 +25,13 @@ public final class DetectionExperiment {
         return dataset
     }
 
-    public func makeModel() throws -> MaskRCNN {
+    /// The model of the config. With `initialWeights` (the default) the backbone starts from `pretrained` and
+    /// the whole model from `load_from`; without, both are skipped: a caller that loads a checkpoint next
+    /// (testing) needs neither, nor the ImageNet file on disk.
+    public func makeModel(initialWeights: Bool = true) throws -> MaskRCNN {
         let loss = try config.model.roiHead.bboxHead.makeClassificationLoss(numClasses: config.model.numClasses)
         let model = try MaskRCNN(config: config.model, classificationLoss: loss, seed: config.seed)
+        guard initialWeights else { return model }
         if let path = config.pretrained {
             let weights = try StateDict.load(from: URL(fileURLWithPath: path))
             // torchvision's classifier (fc.*) has no place in a detection backbone.
@@ -73,42 +77,51 @@ public final class DetectionExperiment {
             maxEpochs: config.runner.maxEpochs, maxIterations: config.runner.maxIters,
             checkpointEveryIterations: config.checkpointConfig.intervalIters,
             checkpointEveryEpochs: config.checkpointConfig.interval, keepCheckpoints: config.checkpointConfig.keep,
-            logEveryIterations: config.logConfig.interval, evaluateEveryEpochs: config.evaluation.interval,
-            clipGradNorm: config.optimizer.gradClip)
+            logEveryIterations: config.logConfig.interval, clipGradNorm: config.optimizer.gradClip)
         let trainer = try Trainer(
             model: model, source: source, optimizer: optimizer, schedule: schedule, settings: settings,
             workDirectory: workDirectory)
         var last: [(IoUType, EvaluationSummary)] = []
-        let iouTypes = try config.evaluation.metric.map { name -> IoUType in
-            guard let t = IoUType(rawValue: name) else {
-                throw ConfigError(file: "config", key: "evaluation.metric", "unknown metric '\(name)' (bbox or segm)")
-            }
-            return t
-        }
+        let iouTypes = try config.evaluation.iouTypes()
         if !iouTypes.isEmpty {
             let val = try loadDataset(config.data.val, training: false)
-            trainer.evaluate = { [unowned self] model, epoch in
-                last = try self.evaluate(model: model, dataset: val, iouTypes: iouTypes, name: "epoch_\(epoch)")
+            trainer.register(EvaluationHook(interval: config.evaluation.interval) { [unowned self] epoch in
+                last = try self.evaluate(
+                    model: model, dataset: val, iouTypes: iouTypes,
+                    resultsFile: self.workDirectory.appendingPathComponent("epoch_\(epoch).results.json"))
                 var metrics: [String: Double] = [:]
                 for (type, summary) in last {
                     for (k, v) in summary.metrics { metrics["\(type.rawValue)_\(k)"] = v }
                 }
                 return metrics
-            }
+            })
         }
         if resume { try trainer.resumeFromLatest() }
         try trainer.run()
         return last
     }
 
-    /// Predicts on `dataset`, writes `NAME.results.json` and evaluates; prints the tables.
-    public func evaluate(model: MaskRCNN, dataset: InstanceDataset, iouTypes: [IoUType], name: String) throws
+    /// Tests a checkpoint on the validation split as training evaluates (what `ltdet test` runs): the config's
+    /// model with the checkpoint's weights, without `pretrained` or `load_from`, which the checkpoint replaces.
+    @discardableResult
+    public func test(checkpoint: URL, iouTypes: [IoUType], resultsFile: URL) throws -> [(IoUType, EvaluationSummary)] {
+        let model = try makeModel(initialWeights: false)
+        try model.load(stateDict: try Checkpoint.read(checkpoint).model)
+        let val = try loadDataset(config.data.val, training: false)
+        try FileManager.default.createDirectory(
+            at: resultsFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+        return try evaluate(model: model, dataset: val, iouTypes: iouTypes, resultsFile: resultsFile)
+    }
+
+    /// Predicts on `dataset`, writes the results (LVIS/COCO results format) and evaluates; prints the tables.
+    public func evaluate(model: MaskRCNN, dataset: InstanceDataset, iouTypes: [IoUType], resultsFile: URL) throws
         -> [(IoUType, EvaluationSummary)]
     {
         let results = try DetectionInference.predict(
             model: model, dataset: dataset, pipeline: testPipeline,
             batchSize: 1, workers: config.data.workersPerGPU, errorPolicy: try config.data.loaderErrorPolicy())
-        try DetectionResults(results).write(to: workDirectory.appendingPathComponent("\(name).results.json").path)
+        try DetectionResults(results).write(to: resultsFile.path)
+        print("wrote \(results.count) detections on \(dataset.count) images to \(resultsFile.path)")
         let summaries = try DetectionInference.evaluate(
             results: results, groundTruthPath: dataset.annotationPath, iouTypes: iouTypes)
         for (type, summary) in summaries {
