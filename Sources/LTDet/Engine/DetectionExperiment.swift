@@ -19,8 +19,8 @@ public final class DetectionExperiment {
             options: InstanceDataset.Options(imageRoot: split.imgPrefix, dropImagesWithoutAnnotations: training && split.filterEmptyGT))
         guard dataset.labels.count == config.model.numClasses else {
             throw ConfigError(
-                file: split.annFile, key: "model.num_classes",
-                "the model has \(config.model.numClasses) classes but the dataset has \(dataset.labels.count) categories")
+                file: config.file, key: "model.num_classes",
+                "the model has \(config.model.numClasses) classes but \(split.annFile) has \(dataset.labels.count) categories")
         }
         return dataset
     }
@@ -61,18 +61,20 @@ public final class DetectionExperiment {
     @discardableResult
     public func train(resume: Bool) throws -> [(IoUType, EvaluationSummary)] {
         let train = try loadDataset(config.data.train, training: true)
-        let sampler = try config.data.sampler.makeSampler(dataset: train, seed: config.seed)
+        let sampler = try config.data.sampler.makeSampler(dataset: train, seed: config.seed, file: config.file)
         let batchSize = config.data.samplesPerGPU
         let source = LoaderBatchSource(
             dataset: train, sampler: sampler, pipeline: pipeline(config.data.trainPipeline, training: true),
             options: DataLoader.Options(
                 batchSize: batchSize, workers: config.data.workersPerGPU, seed: config.seed,
-                errorPolicy: try config.data.loaderErrorPolicy()))
+                errorPolicy: try config.data.loaderErrorPolicy(file: config.file)))
         let model = try makeModel()
-        let optimizer = try config.optimizer.makeOptimizer(parameters: model.trainableParameters(), batchSize: batchSize)
+        let optimizer = try config.optimizer.makeOptimizer(
+            parameters: model.trainableParameters(), batchSize: batchSize, file: config.file)
         let perEpoch = try source.iterationsPerEpoch(epoch: 1)
         let total = try source.totalIterations(maxEpochs: config.runner.maxEpochs, maxIterations: config.runner.maxIters)
-        let schedule = try config.lrConfig.makeSchedule(iterationsPerEpoch: perEpoch, totalIterations: total)
+        let schedule = try config.lrConfig.makeSchedule(
+            iterationsPerEpoch: perEpoch, totalIterations: total, file: config.file)
         let settings = TrainerSettings(
             maxEpochs: config.runner.maxEpochs, maxIterations: config.runner.maxIters,
             checkpointEveryIterations: config.checkpointConfig.intervalIters,
@@ -82,7 +84,7 @@ public final class DetectionExperiment {
             model: model, source: source, optimizer: optimizer, schedule: schedule, settings: settings,
             workDirectory: workDirectory)
         var last: [(IoUType, EvaluationSummary)] = []
-        let iouTypes = try config.evaluation.iouTypes()
+        let iouTypes = try config.evaluation.iouTypes(file: config.file)
         if !iouTypes.isEmpty {
             let val = try loadDataset(config.data.val, training: false)
             trainer.register(EvaluationHook(interval: config.evaluation.interval) { [unowned self] epoch in
@@ -119,7 +121,7 @@ public final class DetectionExperiment {
     {
         let results = try DetectionInference.predict(
             model: model, dataset: dataset, pipeline: testPipeline,
-            batchSize: 1, workers: config.data.workersPerGPU, errorPolicy: try config.data.loaderErrorPolicy())
+            batchSize: 1, workers: config.data.workersPerGPU, errorPolicy: try config.data.loaderErrorPolicy(file: config.file))
         try DetectionResults(results).write(to: resultsFile.path)
         print("wrote \(results.count) detections on \(dataset.count) images to \(resultsFile.path)")
         let summaries = try DetectionInference.evaluate(
