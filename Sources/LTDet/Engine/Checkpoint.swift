@@ -1,3 +1,4 @@
+import AtomicFileIO
 import Foundation
 import Torch
 
