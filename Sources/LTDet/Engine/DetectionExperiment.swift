@@ -57,7 +57,7 @@ public final class DetectionExperiment {
     }
 
     /// Trains, evaluating every `evaluation.interval` epochs; with `resume` it continues the newest complete
-    /// checkpoint of the work directory. Returns the last evaluation.
+    /// checkpoint of the work directory, if there is one. Returns the last evaluation.
     @discardableResult
     public func train(resume: Bool) throws -> [(IoUType, EvaluationSummary)] {
         let train = try loadDataset(config.data.train, training: true)
@@ -68,7 +68,9 @@ public final class DetectionExperiment {
             options: DataLoader.Options(
                 batchSize: batchSize, workers: config.data.workersPerGPU, seed: config.seed,
                 errorPolicy: try config.data.loaderErrorPolicy(file: config.file)))
-        let model = try makeModel()
+        let checkpoint = resume ? Checkpoint.latest(in: workDirectory) : nil
+        // A resumed run takes every weight from its checkpoint: the initial weights need not exist any more.
+        let model = try makeModel(initialWeights: checkpoint == nil)
         let optimizer = try config.optimizer.makeOptimizer(
             parameters: model.trainableParameters(), batchSize: batchSize, file: config.file)
         let perEpoch = try source.iterationsPerEpoch(epoch: 1)
@@ -98,7 +100,7 @@ public final class DetectionExperiment {
                 return metrics
             })
         }
-        if resume { try trainer.resumeFromLatest() }
+        if let checkpoint { try trainer.resume(from: checkpoint) }
         try trainer.run()
         return last
     }
