@@ -1,6 +1,7 @@
 // swift-tools-version: 6.1
 // LTDet: long-tailed object detection and instance segmentation in Swift on libtorch.
-// Layers (design.md): CTorch -> Torch -> LTDet -> ltdet; LVISKit stands alone (no libtorch).
+// Layers (design.md): CTorch -> Torch -> LTDet -> ltdet; LVISKit stands alone (no libtorch); AtomicFileIO
+// (Foundation only) sits under Torch and LTDet.
 import Foundation
 import PackageDescription
 
@@ -62,7 +63,8 @@ let package = Package(
             cxxSettings: torchCxxSettings,
             linkerSettings: torchLinkerSettings
         ),
-        .target(name: "Torch", dependencies: ["CTorch"]),
+        .target(name: "AtomicFileIO"),
+        .target(name: "Torch", dependencies: ["CTorch", "AtomicFileIO"]),
         .target(name: "LVISKit"),
         .target(
             name: "LVISKitCLI",
@@ -71,12 +73,12 @@ let package = Package(
         .systemLibrary(name: "CImageCodecs", path: "Sources/CImageCodecs"),
         .target(
             name: "LTDet",
-            dependencies: ["Torch", "LVISKit", "Yams", "CImageCodecs"]
+            dependencies: ["Torch", "LVISKit", "AtomicFileIO", "Yams", "CImageCodecs"]
         ),
         .executableTarget(
             name: "ltdet",
             dependencies: [
-                "LTDet", "LVISKit", "LVISKitCLI", "Torch",
+                "LTDet", "LVISKit", "LVISKitCLI", "Torch", "AtomicFileIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -12,26 +12,27 @@ struct DemoCommand: ParsableCommand {
         discussion: """
             Everything goes to the work directory: data/synth (the generated LVIS-format set), checkpoints, \
             log.jsonl, losses.png (training curves), stats.png (the long tail of the training set), \
-            viz/*.png (predictions on validation images) and the results JSON.
+            viz/*.png (predictions on validation images) and the results JSON. The work directory defaults             to work_dirs/demo.
             """)
 
-    @Option(help: "Work directory.") var workDir = "work_dirs/demo"
     @Option(help: "The demo config.") var config = "configs/demo/mask_rcnn_r18_fpn_synth.yaml"
     @Option(help: "Training images to generate.") var trainImages = 600
     @Option(help: "Validation images to generate.") var valImages = 100
     @Option(help: "Side of the generated images in pixels.") var imageSize = 128
     @Option(help: "Seed of the data, the weights and the sampling.") var seed: UInt64 = 0
-    @Option(name: .customLong("set"), parsing: .upToNextOption, help: "Config overrides key.path=value.")
-    var overrides: [String] = []
+    @OptionGroup var options: ExperimentOptions
 
     func run() throws {
         Runtime.relaunchWithPassiveOpenMPWaiting()
         Runtime.configureThreads()
         let start = Date()
+        // The demo's own default work directory, not the config-named one of train.
+        var options = options
+        options.workDir = options.workDir ?? "work_dirs/demo"
+        let workDir = options.workDir!
         let work = URL(fileURLWithPath: workDir)
         let data = work.appendingPathComponent("data/synth").path
-        let probe = try ExperimentConfig.load(config, overrides: overrides)
-        let classes = probe.model.numClasses
+        let classes = try ExperimentSetup.config(config, options: options).model.numClasses
 
         var synth = SyntheticDatasetGenerator.Configuration(
             classes: classes, trainImages: trainImages, valImages: valImages, imageSize: imageSize, seed: seed)
@@ -46,8 +47,7 @@ struct DemoCommand: ParsableCommand {
             "data.train.ann_file=\(data)/annotations/train.json", "data.train.img_prefix=\(data)/images",
             "data.val.ann_file=\(data)/annotations/val.json", "data.val.img_prefix=\(data)/images", "seed=\(seed)",
         ]
-        let experiment = DetectionExperiment(
-            config: try ExperimentConfig.load(config, overrides: paths + overrides), workDirectory: work)
+        let experiment = try ExperimentSetup.experiment(config: config, options: options, extraOverrides: paths)
         // A demo starts afresh: checkpoints of an earlier demo in the same directory are not resumed.
         let summaries = try experiment.train(resume: false)
         try TrainingCurves.plot(

@@ -8,10 +8,10 @@ struct PrintConfigCommand: ParsableCommand {
         commandName: "print-config", abstract: "Print the fully resolved configuration (bases, overrides, defaults).")
 
     @Argument(help: "Config file.") var config: String
-    @Option(name: .customLong("set"), parsing: .upToNextOption, help: "Overrides key.path=value.") var overrides: [String] = []
+    @OptionGroup var options: ExperimentOptions
 
     func run() throws {
-        let resolved = try ExperimentConfig.load(config, overrides: overrides)
+        let resolved = try ExperimentSetup.config(config, options: options)
         print(try YAMLEncoder().encode(resolved), terminator: "")
     }
 }

@@ -1,9 +1,8 @@
 import ArgumentParser
+import AtomicFileIO
 import Foundation
-import Torch
 import LTDet
 import LVISKit
-import Torch
 
 /// Long-tail statistics of an annotation file.
 struct StatsCommand: ParsableCommand {

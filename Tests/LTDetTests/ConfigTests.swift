@@ -84,4 +84,39 @@ struct ToyExperiment: ConfigSection, Equatable {
             _ = try ConfigFile.load(dir.appendingPathComponent("m.yaml").path)
         } catch let e as ConfigError { #expect(e.file.hasSuffix("nowhere.yaml")) }
     }
+
+    /// Errors found after decoding (an unknown policy, sampler, optimiser, metric or preset) name the config
+    /// file and the key, not a placeholder.
+    @Test func experimentErrorsNameTheFileAndKey() throws {
+        let dir = try write([
+            "exp.yaml": "lr_config: {policy: linear}\noptimizer: {type: Adam}\nevaluation: {metric: [box]}\ndata: {error_policy: ignore}\n",
+            "preset.yaml": "model_preset: tiny\n",
+        ])
+        let path = dir.appendingPathComponent("exp.yaml").path
+        let config = try ExperimentConfig.load(path)
+        func expectNamed(_ key: String, _ body: () throws -> Void) {
+            do {
+                try body()
+                Issue.record("expected an error for \(key)")
+            } catch let e as ConfigError {
+                #expect(e.file == path && e.key == key, "\(e)")
+            } catch { Issue.record("\(error)") }
+        }
+        expectNamed("lr_config.policy") { _ = try config.lrConfig.makeSchedule(iterationsPerEpoch: 1, totalIterations: 1, file: config.file) }
+        expectNamed("optimizer.type") { _ = try config.optimizer.makeOptimizer(parameters: [], batchSize: 1, file: config.file) }
+        expectNamed("evaluation.metric") { _ = try config.evaluation.iouTypes(file: config.file) }
+        expectNamed("data.error_policy") { _ = try config.data.loaderErrorPolicy(file: config.file) }
+        let presetPath = dir.appendingPathComponent("preset.yaml").path
+        #expect(throws: ConfigError.self) { try ExperimentConfig.load(presetPath) }
+    }
+
+    /// A preset is the model a file's `model:` keys modify; the defaults are the mmdet baseline.
+    @Test func modelPresetsStartFromTheirMaskRCNNConfig() throws {
+        let dir = try write(["demo.yaml": "model_preset: demo\nmodel: {num_classes: 7}\n", "plain.yaml": "seed: 1\n"])
+        let demo = try ExperimentConfig.load(dir.appendingPathComponent("demo.yaml").path)
+        #expect(demo.model == MaskRCNNConfig.demo(numClasses: 7))
+        let plain = try ExperimentConfig.load(dir.appendingPathComponent("plain.yaml").path)
+        #expect(plain.model == MaskRCNNConfig.lvisBaseline())
+        #expect(plain.data.normalization == Normalization.imageNetRGB)
+    }
 }

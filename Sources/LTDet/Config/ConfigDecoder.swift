@@ -9,9 +9,12 @@ public protocol ConfigSection: Codable {
 /// Decodes a configuration tree into typed settings and rejects keys the settings do not know: a misspelt
 /// key must be an error that names it, not a silently ignored default.
 public enum ConfigDecoder {
-    public static func decode<T: ConfigSection>(_ type: T.Type, from given: Node, file: String) throws -> T {
+    /// `defaults` (`T()` unless given) supplies every key the file does not state.
+    public static func decode<T: ConfigSection>(_ type: T.Type, from given: Node, file: String, defaults: T = T())
+        throws -> T
+    {
         // Missing keys take the defaults: the file is merged over the encoded default settings.
-        let defaults = try Yams.compose(yaml: try YAMLEncoder().encode(T())) ?? Node.mapping([:])
+        let defaults = try Yams.compose(yaml: try YAMLEncoder().encode(defaults)) ?? Node.mapping([:])
         let node = ConfigFile.merge(defaults, given)
         let value: T
         do {

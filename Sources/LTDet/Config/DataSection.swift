@@ -54,7 +54,8 @@ public struct SamplerSection: Codable, Sendable, Equatable {
         self.rounding = rounding
     }
 
-    public func makeSampler(dataset: InstanceDataset, seed: UInt64) throws -> any Sampler {
+    /// `file` is the config file the section came from, named by the error for an unknown type.
+    public func makeSampler(dataset: InstanceDataset, seed: UInt64, file: String) throws -> any Sampler {
         switch type {
         case "shuffled":
             return ShuffledSampler(count: dataset.count, seed: seed)
@@ -67,7 +68,7 @@ public struct SamplerSection: Codable, Sendable, Equatable {
             return SequentialSampler(count: dataset.count)
         default:
             throw ConfigError(
-                file: "config", key: "data.sampler.type",
+                file: file, key: "data.sampler.type",
                 "unknown sampler '\(type)' (shuffled, repeat_factor, class_aware or sequential)")
         }
     }
@@ -85,9 +86,11 @@ public struct DataSection: Codable, Sendable, Equatable {
         shortSides: Array(stride(from: 640, through: 800, by: 32)), maxLongSide: 1333, flipRatio: 0.5)
     public var testPipeline = PipelineSection(shortSides: [800], maxLongSide: 1333, flipRatio: 0)
     public var sampler = SamplerSection()
-    public var mean: [Double] = [123.675, 116.28, 103.53]
-    public var std: [Double] = [58.395, 57.12, 57.375]
-    public var toRGB = true
+    /// `Normalization.imageNetRGB`, written as the shortest decimals that read back as its Float values (so that
+    /// a printed config shows 123.675, not 123.67500305).
+    public var mean = Normalization.imageNetRGB.mean.map { Double("\($0)")! }
+    public var std = Normalization.imageNetRGB.std.map { Double("\($0)")! }
+    public var toRGB = !Normalization.imageNetRGB.toBGR
     /// `fail` stops on a missing or corrupt image, naming it; `skip` logs it and goes on.
     public var errorPolicy = "fail"
 
@@ -107,9 +110,10 @@ public struct DataSection: Codable, Sendable, Equatable {
         Normalization(mean: mean.map(Float.init), std: std.map(Float.init), toBGR: !toRGB)
     }
 
-    public func loaderErrorPolicy() throws -> DataLoader.ErrorPolicy {
+    /// `file` is the config file the section came from, named by the error for an unknown policy.
+    public func loaderErrorPolicy(file: String) throws -> DataLoader.ErrorPolicy {
         guard let policy = DataLoader.ErrorPolicy(rawValue: errorPolicy) else {
-            throw ConfigError(file: "config", key: "data.error_policy", "must be 'fail' or 'skip', not '\(errorPolicy)'")
+            throw ConfigError(file: file, key: "data.error_policy", "must be 'fail' or 'skip', not '\(errorPolicy)'")
         }
         return policy
     }

@@ -1,8 +1,16 @@
 import Foundation
+import Yams
 
-/// Everything one experiment needs, decoded from `configs/*.yaml` (mmdet's names and structure). A file
-/// states only what differs from these defaults, which are mmdet's LVIS v1 Mask R-CNN R50-FPN 2x settings.
+/// Everything one experiment needs, decoded from `configs/*.yaml` (mmdet's names and structure).
+///
+/// The defaults are mmdet 2.x's own, stated once, here and in the sections: the model of `model_preset`
+/// (`lvis_baseline`: mmdet's mask_rcnn_r50_fpn as configured for LVIS v1), LVIS v1 data (`DataSection`) and
+/// mmdet's 1x schedule (`OptimizerSection`, `LRSection`, `RunnerSection`, ...). A file, `configs/_base_/`
+/// included, states only what differs (docs/developer/engine.md says why this way round).
 public struct ExperimentConfig: ConfigSection {
+    /// The architecture the `model:` keys modify: `lvis_baseline` (`MaskRCNNConfig.lvisBaseline`) or `demo`
+    /// (`MaskRCNNConfig.demo`, the small model of `ltdet demo`).
+    public var modelPreset = ModelPreset.lvisBaseline.rawValue
     public var model = MaskRCNNConfig.lvisBaseline()
     public var data = DataSection()
     public var optimizer = OptimizerSection()
@@ -19,15 +27,14 @@ public struct ExperimentConfig: ConfigSection {
     public var pretrained: String?
     /// A whole-model checkpoint to start from (weights only; a fine-tuning stage, for example).
     public var loadFrom: String?
+    /// The file this configuration was loaded from, which configuration errors name (not a key).
+    public var file = "<configuration built in code>"
 
-    public init() {
-        lrConfig.step = [16, 22]
-        runner.maxEpochs = 24
-        optimizer.referenceBatchSize = 16
-    }
+    public init() {}
 
     enum CodingKeys: String, CodingKey {
         case model, data, optimizer, runner, evaluation, seed
+        case modelPreset = "model_preset"
         case lrConfig = "lr_config"
         case checkpointConfig = "checkpoint_config"
         case logConfig = "log_config"
@@ -39,6 +46,18 @@ public struct ExperimentConfig: ConfigSection {
     /// Loads a YAML file (with `_base_` inheritance) and `--set` overrides.
     public static func load(_ path: String, overrides: [String] = []) throws -> ExperimentConfig {
         let node = try ConfigFile.load(path, overrides: overrides)
-        return try ConfigDecoder.decode(ExperimentConfig.self, from: node, file: path)
+        var defaults = ExperimentConfig()
+        if let name = node.mapping?["model_preset"]?.string {
+            guard let preset = ModelPreset(rawValue: name) else {
+                throw ConfigError(
+                    file: path, key: "model_preset",
+                    "unknown preset '\(name)' (\(ModelPreset.allCases.map(\.rawValue).joined(separator: " or ")))")
+            }
+            defaults.modelPreset = name
+            defaults.model = preset.model(numClasses: defaults.model.numClasses)
+        }
+        var config = try ConfigDecoder.decode(ExperimentConfig.self, from: node, file: path, defaults: defaults)
+        config.file = path
+        return config
     }
 }

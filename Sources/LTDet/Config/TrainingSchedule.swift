@@ -1,3 +1,4 @@
+import LVISKit
 import Torch
 
 /// `optimizer:` as in mmdet (`type: SGD, lr, momentum, weight_decay`); lr is for the whole batch.
@@ -27,7 +28,8 @@ public struct OptimizerSection: ConfigSection, Equatable {
         return lr * Double(batchSize) / Double(reference)
     }
 
-    public func makeOptimizer(parameters: [Parameter], batchSize: Int) throws -> any Optimizer {
+    /// `file` is the config file the section came from, named by the error for an unknown type.
+    public func makeOptimizer(parameters: [Parameter], batchSize: Int, file: String) throws -> any Optimizer {
         let rate = effectiveLR(batchSize: batchSize)
         switch type {
         case "SGD":
@@ -35,7 +37,7 @@ public struct OptimizerSection: ConfigSection, Equatable {
         case "AdamW":
             return AdamW(parameters, lr: rate, weightDecay: weightDecay)
         default:
-            throw ConfigError(file: "config", key: "optimizer.type", "unknown optimiser '\(type)' (SGD or AdamW)")
+            throw ConfigError(file: file, key: "optimizer.type", "unknown optimiser '\(type)' (SGD or AdamW)")
         }
     }
 }
@@ -60,8 +62,9 @@ public struct LRSection: ConfigSection, Equatable {
         case minLRRatio = "min_lr_ratio"
     }
 
-    /// The schedule in iterations for epochs of `iterationsPerEpoch` batches.
-    public func makeSchedule(iterationsPerEpoch: Int, totalIterations: Int) throws -> any LRSchedule {
+    /// The schedule in iterations for epochs of `iterationsPerEpoch` batches. `file` is the config file the
+    /// section came from, named by the error for an unknown policy.
+    public func makeSchedule(iterationsPerEpoch: Int, totalIterations: Int, file: String) throws -> any LRSchedule {
         let warm = warmup == nil ? 0 : warmupIters
         switch policy {
         case "step":
@@ -72,7 +75,7 @@ public struct LRSection: ConfigSection, Equatable {
             return WarmupCosineSchedule(
                 totalIterations: totalIterations, minRatio: minLRRatio, warmupIterations: warm, warmupRatio: warmupRatio)
         default:
-            throw ConfigError(file: "config", key: "lr_config.policy", "unknown policy '\(policy)' (step or cosine)")
+            throw ConfigError(file: file, key: "lr_config.policy", "unknown policy '\(policy)' (step or cosine)")
         }
     }
 }
@@ -111,6 +114,17 @@ public struct EvaluationSection: ConfigSection, Equatable {
     public var metric: [String] = ["bbox", "segm"]
 
     public init() {}
+
+    /// The metrics as IoU types; `file` is the config file the section came from, named by the error for an
+    /// unknown metric.
+    public func iouTypes(file: String) throws -> [IoUType] {
+        try metric.map { name in
+            guard let type = IoUType(rawValue: name) else {
+                throw ConfigError(file: file, key: "evaluation.metric", "unknown metric '\(name)' (bbox or segm)")
+            }
+            return type
+        }
+    }
 }
 
 /// `log_config:` — average and log the losses every `interval` iterations.

@@ -1,23 +1,6 @@
+import AtomicFileIO
 import Foundation
 import Torch
-
-/// Where a training run is, saved beside the tensors of a checkpoint.
-public struct TrainerState: Codable, Sendable, Equatable {
-    /// Iterations completed.
-    public var iteration: Int
-    /// 1-based epoch in progress.
-    public var epoch: Int
-    /// Batches of that epoch already consumed.
-    public var positionInEpoch: Int
-    public var elapsedSeconds: Double
-
-    public init(iteration: Int = 0, epoch: Int = 1, positionInEpoch: Int = 0, elapsedSeconds: Double = 0) {
-        self.iteration = iteration
-        self.epoch = epoch
-        self.positionInEpoch = positionInEpoch
-        self.elapsedSeconds = elapsedSeconds
-    }
-}
 
 /// A checkpoint: `NAME.safetensors` (model weights under `model.`, optimiser state under `optimizer.`, method
 /// state under `method.`) and `NAME.json` (the trainer state). Both are written to temporary names and

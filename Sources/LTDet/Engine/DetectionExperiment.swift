@@ -19,15 +19,19 @@ public final class DetectionExperiment {
             options: InstanceDataset.Options(imageRoot: split.imgPrefix, dropImagesWithoutAnnotations: training && split.filterEmptyGT))
         guard dataset.labels.count == config.model.numClasses else {
             throw ConfigError(
-                file: split.annFile, key: "model.num_classes",
-                "the model has \(config.model.numClasses) classes but the dataset has \(dataset.labels.count) categories")
+                file: config.file, key: "model.num_classes",
+                "the model has \(config.model.numClasses) classes but \(split.annFile) has \(dataset.labels.count) categories")
         }
         return dataset
     }
 
-    public func makeModel() throws -> MaskRCNN {
+    /// The model of the config. With `initialWeights` (the default) the backbone starts from `pretrained` and
+    /// the whole model from `load_from`; without, both are skipped: a caller that loads a checkpoint next
+    /// (testing) needs neither, nor the ImageNet file on disk.
+    public func makeModel(initialWeights: Bool = true) throws -> MaskRCNN {
         let loss = try config.model.roiHead.bboxHead.makeClassificationLoss(numClasses: config.model.numClasses)
         let model = try MaskRCNN(config: config.model, classificationLoss: loss, seed: config.seed)
+        guard initialWeights else { return model }
         if let path = config.pretrained {
             let weights = try StateDict.load(from: URL(fileURLWithPath: path))
             // torchvision's classifier (fc.*) has no place in a detection backbone.
@@ -53,62 +57,75 @@ public final class DetectionExperiment {
     }
 
     /// Trains, evaluating every `evaluation.interval` epochs; with `resume` it continues the newest complete
-    /// checkpoint of the work directory. Returns the last evaluation.
+    /// checkpoint of the work directory, if there is one. Returns the last evaluation.
     @discardableResult
     public func train(resume: Bool) throws -> [(IoUType, EvaluationSummary)] {
         let train = try loadDataset(config.data.train, training: true)
-        let sampler = try config.data.sampler.makeSampler(dataset: train, seed: config.seed)
+        let sampler = try config.data.sampler.makeSampler(dataset: train, seed: config.seed, file: config.file)
         let batchSize = config.data.samplesPerGPU
         let source = LoaderBatchSource(
             dataset: train, sampler: sampler, pipeline: pipeline(config.data.trainPipeline, training: true),
             options: DataLoader.Options(
                 batchSize: batchSize, workers: config.data.workersPerGPU, seed: config.seed,
-                errorPolicy: try config.data.loaderErrorPolicy()))
-        let model = try makeModel()
-        let optimizer = try config.optimizer.makeOptimizer(parameters: model.trainableParameters(), batchSize: batchSize)
+                errorPolicy: try config.data.loaderErrorPolicy(file: config.file)))
+        let checkpoint = resume ? Checkpoint.latest(in: workDirectory) : nil
+        // A resumed run takes every weight from its checkpoint: the initial weights need not exist any more.
+        let model = try makeModel(initialWeights: checkpoint == nil)
+        let optimizer = try config.optimizer.makeOptimizer(
+            parameters: model.trainableParameters(), batchSize: batchSize, file: config.file)
         let perEpoch = try source.iterationsPerEpoch(epoch: 1)
         let total = try source.totalIterations(maxEpochs: config.runner.maxEpochs, maxIterations: config.runner.maxIters)
-        let schedule = try config.lrConfig.makeSchedule(iterationsPerEpoch: perEpoch, totalIterations: total)
+        let schedule = try config.lrConfig.makeSchedule(
+            iterationsPerEpoch: perEpoch, totalIterations: total, file: config.file)
         let settings = TrainerSettings(
             maxEpochs: config.runner.maxEpochs, maxIterations: config.runner.maxIters,
             checkpointEveryIterations: config.checkpointConfig.intervalIters,
             checkpointEveryEpochs: config.checkpointConfig.interval, keepCheckpoints: config.checkpointConfig.keep,
-            logEveryIterations: config.logConfig.interval, evaluateEveryEpochs: config.evaluation.interval,
-            clipGradNorm: config.optimizer.gradClip)
+            logEveryIterations: config.logConfig.interval, clipGradNorm: config.optimizer.gradClip)
         let trainer = try Trainer(
             model: model, source: source, optimizer: optimizer, schedule: schedule, settings: settings,
             workDirectory: workDirectory)
         var last: [(IoUType, EvaluationSummary)] = []
-        let iouTypes = try config.evaluation.metric.map { name -> IoUType in
-            guard let t = IoUType(rawValue: name) else {
-                throw ConfigError(file: "config", key: "evaluation.metric", "unknown metric '\(name)' (bbox or segm)")
-            }
-            return t
-        }
+        let iouTypes = try config.evaluation.iouTypes(file: config.file)
         if !iouTypes.isEmpty {
             let val = try loadDataset(config.data.val, training: false)
-            trainer.evaluate = { [unowned self] model, epoch in
-                last = try self.evaluate(model: model, dataset: val, iouTypes: iouTypes, name: "epoch_\(epoch)")
+            trainer.register(EvaluationHook(interval: config.evaluation.interval) { [unowned self] epoch in
+                last = try self.evaluate(
+                    model: model, dataset: val, iouTypes: iouTypes,
+                    resultsFile: self.workDirectory.appendingPathComponent("epoch_\(epoch).results.json"))
                 var metrics: [String: Double] = [:]
                 for (type, summary) in last {
                     for (k, v) in summary.metrics { metrics["\(type.rawValue)_\(k)"] = v }
                 }
                 return metrics
-            }
+            })
         }
-        if resume { try trainer.resumeFromLatest() }
+        if let checkpoint { try trainer.resume(from: checkpoint) }
         try trainer.run()
         return last
     }
 
-    /// Predicts on `dataset`, writes `NAME.results.json` and evaluates; prints the tables.
-    public func evaluate(model: MaskRCNN, dataset: InstanceDataset, iouTypes: [IoUType], name: String) throws
+    /// Tests a checkpoint on the validation split as training evaluates (what `ltdet test` runs): the config's
+    /// model with the checkpoint's weights, without `pretrained` or `load_from`, which the checkpoint replaces.
+    @discardableResult
+    public func test(checkpoint: URL, iouTypes: [IoUType], resultsFile: URL) throws -> [(IoUType, EvaluationSummary)] {
+        let model = try makeModel(initialWeights: false)
+        try model.load(stateDict: try Checkpoint.read(checkpoint).model)
+        let val = try loadDataset(config.data.val, training: false)
+        try FileManager.default.createDirectory(
+            at: resultsFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+        return try evaluate(model: model, dataset: val, iouTypes: iouTypes, resultsFile: resultsFile)
+    }
+
+    /// Predicts on `dataset`, writes the results (LVIS/COCO results format) and evaluates; prints the tables.
+    public func evaluate(model: MaskRCNN, dataset: InstanceDataset, iouTypes: [IoUType], resultsFile: URL) throws
         -> [(IoUType, EvaluationSummary)]
     {
         let results = try DetectionInference.predict(
             model: model, dataset: dataset, pipeline: testPipeline,
-            batchSize: 1, workers: config.data.workersPerGPU, errorPolicy: try config.data.loaderErrorPolicy())
-        try DetectionResults(results).write(to: workDirectory.appendingPathComponent("\(name).results.json").path)
+            batchSize: 1, workers: config.data.workersPerGPU, errorPolicy: try config.data.loaderErrorPolicy(file: config.file))
+        try DetectionResults(results).write(to: resultsFile.path)
+        print("wrote \(results.count) detections on \(dataset.count) images to \(resultsFile.path)")
         let summaries = try DetectionInference.evaluate(
             results: results, groundTruthPath: dataset.annotationPath, iouTypes: iouTypes)
         for (type, summary) in summaries {

@@ -1,48 +1,9 @@
 import Foundation
 import Torch
 
-/// Why training stopped early.
-public enum TrainingError: Error, CustomStringConvertible {
-    case nonFiniteLoss(iteration: Int, epoch: Int, term: String, value: Double, lastCheckpoint: String?)
-
-    public var description: String {
-        switch self {
-        case .nonFiniteLoss(let iteration, let epoch, let term, let value, let last):
-            return "training stopped: \(term) = \(value) at iteration \(iteration + 1) (epoch \(epoch)); "
-                + (last.map { "the last good checkpoint is \($0)" } ?? "no checkpoint was written yet")
-        }
-    }
-}
-
-/// How long to train and how often to save, log and evaluate.
-public struct TrainerSettings: Sendable {
-    public var maxEpochs: Int
-    /// Stop after this many iterations even inside an epoch (nil: run all epochs).
-    public var maxIterations: Int?
-    public var checkpointEveryIterations: Int?
-    public var checkpointEveryEpochs: Int?
-    public var keepCheckpoints: Int
-    public var logEveryIterations: Int
-    public var evaluateEveryEpochs: Int?
-    public var clipGradNorm: Double?
-
-    public init(
-        maxEpochs: Int, maxIterations: Int? = nil, checkpointEveryIterations: Int? = nil,
-        checkpointEveryEpochs: Int? = 1, keepCheckpoints: Int = 3, logEveryIterations: Int = 20,
-        evaluateEveryEpochs: Int? = nil, clipGradNorm: Double? = nil
-    ) {
-        self.maxEpochs = maxEpochs
-        self.maxIterations = maxIterations
-        self.checkpointEveryIterations = checkpointEveryIterations
-        self.checkpointEveryEpochs = checkpointEveryEpochs
-        self.keepCheckpoints = keepCheckpoints
-        self.logEveryIterations = logEveryIterations
-        self.evaluateEveryEpochs = evaluateEveryEpochs
-        self.clipGradNorm = clipGradNorm
-    }
-}
-
-/// The training loop: schedule, step, checks, logging, checkpoints, evaluation, exact resume.
+/// The training loop: batches in, one step each, and hooks at every event (schedule, optimiser update,
+/// checkpoints, evaluation, logging; docs/developer/engine.md shows the order). A run resumed from a
+/// checkpoint continues exactly as the interrupted one would have.
 public final class Trainer<Model: TrainableModel, Source: EpochBatchSource> where Source.Batch == Model.Batch {
     public let model: Model
     public let source: Source
@@ -51,16 +12,16 @@ public final class Trainer<Model: TrainableModel, Source: EpochBatchSource> wher
     public let schedule: any LRSchedule
     public let settings: TrainerSettings
     public let workDirectory: URL
-    /// Called after an epoch when evaluation is due; returns metrics to log.
-    public var evaluate: ((Model, Int) throws -> [String: Double])?
-    /// Called after every iteration (tests use it to interrupt a run).
+    /// Called after every iteration, after the other hooks (tests use it to interrupt a run).
     public var afterIteration: ((TrainerState) throws -> Void)?
-    public private(set) var state = TrainerState()
-    private var lastCheckpoint: URL?
-    private var lastCheckpointIteration: Int?
-    private var lastEvaluationIteration: Int?
-    private let log: JSONLinesLog
+    /// The hooks in the order they run.
+    public private(set) var hooks: [any TrainerHook] = []
+    private let training: TrainingRun
 
+    public var state: TrainerState { training.state }
+
+    /// A trainer with the standard hooks: the learning-rate schedule, the optimiser update (with
+    /// `settings.clipGradNorm`), checkpoints and logging.
     public init(
         model: Model, source: Source, optimizer: any Optimizer, schedule: any LRSchedule, settings: TrainerSettings,
         workDirectory: URL
@@ -71,19 +32,23 @@ public final class Trainer<Model: TrainableModel, Source: EpochBatchSource> wher
         self.schedule = schedule
         self.settings = settings
         self.workDirectory = workDirectory
-        try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
-        log = try JSONLinesLog(url: workDirectory.appendingPathComponent("log.jsonl"))
+        training = try TrainingRun(model: model, optimizer: optimizer, settings: settings, workDirectory: workDirectory)
+        register(LRScheduleHook(schedule: schedule))
+        register(OptimizerHook(clipGradNorm: settings.clipGradNorm))
+        register(CheckpointHook())
+        register(LoggerHook())
+        register(StepCallbackHook { [unowned self] run in try self.afterIteration?(run.state) })
+    }
+
+    /// Adds a hook after those of lower or equal priority.
+    public func register(_ hook: any TrainerHook) {
+        let index = hooks.firstIndex { $0.priority > hook.priority } ?? hooks.endIndex
+        hooks.insert(hook, at: index)
     }
 
     /// Restores model, optimiser, method state and position from a checkpoint.
     public func resume(from url: URL) throws {
-        let ckpt = try Checkpoint.read(url)
-        try model.load(stateDict: ckpt.model)
-        try optimizer.loadStateDict(ckpt.optimizer)
-        try model.loadMethodState(ckpt.method)
-        state = ckpt.state
-        lastCheckpoint = url
-        lastCheckpointIteration = state.iteration
+        try training.restore(from: url)
         FileHandle.standardError.write(
             Data("resumed from \(url.path) at iteration \(state.iteration), epoch \(state.epoch)\n".utf8))
     }
@@ -96,119 +61,50 @@ public final class Trainer<Model: TrainableModel, Source: EpochBatchSource> wher
         return true
     }
 
-    public func saveCheckpoint() throws {
-        let ckpt = Checkpoint(
-            model: model.stateDict(), optimizer: try optimizer.stateDict(), method: try model.methodState(),
-            state: state)
-        lastCheckpoint = try ckpt.write(directory: workDirectory, name: "iter_\(state.iteration)")
-        lastCheckpointIteration = state.iteration
-        Checkpoint.prune(directory: workDirectory, keep: settings.keepCheckpoints)
-    }
+    public func saveCheckpoint() throws { try training.saveCheckpoint() }
 
     public func run() throws {
         model.train()
-        let totalIterations = try source.totalIterations(
+        training.totalIterations = try source.totalIterations(
             maxEpochs: settings.maxEpochs, maxIterations: settings.maxIterations)
-        let progress = ProgressReporter(total: totalIterations, label: "train", startingAt: state.iteration)
         let runStart = Date().addingTimeInterval(-state.elapsedSeconds)
-        var window: [String: Double] = [:]
-        var windowCount = 0
-
-        while state.epoch <= settings.maxEpochs, state.iteration < totalIterations {
+        try hooks.forEach { try $0.beforeRun(training) }
+        while state.epoch <= settings.maxEpochs, !training.isFinished {
             try source.start(epoch: state.epoch, position: state.positionInEpoch)
-            while state.iteration < totalIterations, let batch = try source.next() {
-                schedule.apply(to: optimizer, iteration: state.iteration)
-                let output = try model.step(batch, progress: TrainingProgress(iteration: state.iteration, epoch: state.epoch))
-                var values: [String: Double] = [:]
-                var objective: Tensor?
-                for name in output.losses.keys.sorted() {
-                    let term = output.losses[name]!
-                    let v = try term.item()
-                    guard v.isFinite else {
-                        throw TrainingError.nonFiniteLoss(
-                            iteration: state.iteration, epoch: state.epoch, term: name, value: v,
-                            lastCheckpoint: lastCheckpoint?.path)
-                    }
-                    values[name] = v
-                    if name.hasPrefix("loss") {
-                        if let sum = objective { objective = try sum + term } else { objective = term }
-                    }
-                }
-                guard let total = objective else { throw TorchError("the model returned no loss term") }
-                values["loss"] = try total.item()
-                try optimizer.zeroGrad()
-                try total.backward()
-                if let maxNorm = settings.clipGradNorm {
-                    values["grad_norm"] = try clipGradNorm(optimizer.allParameters, maxNorm: maxNorm)
-                }
-                try optimizer.step()
-                for (k, v) in output.metrics { values[k] = v }
-
-                state.iteration += 1
-                state.positionInEpoch += 1
-                state.elapsedSeconds = Date().timeIntervalSince(runStart)
-                for (k, v) in values { window[k, default: 0] += v }
-                windowCount += 1
-                if state.iteration % settings.logEveryIterations == 0 || state.iteration == totalIterations {
-                    var entry = window.mapValues { $0 / Double(windowCount) }
-                    entry["lr"] = optimizer.groups.first?.lr ?? 0
-                    try log.append(mode: "train", epoch: state.epoch, iteration: state.iteration, values: entry)
-                    window = [:]
-                    windowCount = 0
-                }
-                progress.update(state.iteration, detail: String(format: "loss %.4f lr %.2e", values["loss"] ?? 0, optimizer.groups.first?.lr ?? 0))
-                if let every = settings.checkpointEveryIterations, state.iteration % every == 0 { try saveCheckpoint() }
-                try afterIteration?(state)
+            try hooks.forEach { try $0.beforeEpoch(training) }
+            while !training.isFinished, let batch = try nextBatch() {
+                try step(batch, runStart: runStart)
             }
             // Stopped inside an epoch by maxIterations: the epoch is not finished.
-            let epochLength = try source.iterationsPerEpoch(epoch: state.epoch)
-            if state.iteration >= totalIterations && state.positionInEpoch < epochLength { break }
+            if training.isFinished, state.positionInEpoch < (try source.iterationsPerEpoch(epoch: state.epoch)) { break }
             let finished = state.epoch
-            state.epoch += 1
-            state.positionInEpoch = 0
-            if let every = settings.checkpointEveryEpochs, finished % every == 0 || finished == settings.maxEpochs {
-                try saveCheckpoint()
-            }
-            if let every = settings.evaluateEveryEpochs, finished % every == 0 || finished == settings.maxEpochs {
-                try runEvaluation(epoch: finished)
-            }
+            training.state.epoch += 1
+            training.state.positionInEpoch = 0
+            try hooks.forEach { try $0.afterEpoch(training, epoch: finished) }
         }
-        if lastCheckpointIteration != state.iteration { try saveCheckpoint() }
-        // A run cut short by maxIterations still ends with an evaluation of what it learned.
-        if settings.evaluateEveryEpochs != nil, lastEvaluationIteration != state.iteration {
-            try runEvaluation(epoch: state.epoch)
-        }
+        try hooks.forEach { try $0.afterRun(training) }
     }
 
-    private func runEvaluation(epoch: Int) throws {
-        guard let evaluate else { return }
-        model.eval()
-        let metrics = try evaluate(model, epoch)
-        model.train()
-        lastEvaluationIteration = state.iteration
-        try log.append(mode: "val", epoch: epoch, iteration: state.iteration, values: metrics)
-    }
-}
-
-/// Appends one JSON object per line: {"mode", "epoch", "iter", values...}; what plots and tools read.
-final class JSONLinesLog {
-    let url: URL
-
-    init(url: URL) throws {
-        self.url = url
-        if !FileManager.default.fileExists(atPath: url.path) {
-            FileManager.default.createFile(atPath: url.path, contents: nil)
-        }
+    /// One iteration: the hooks before it, the forward pass and its losses, the position advanced, the hooks
+    /// after it (optimiser update, checkpoint, logging).
+    private func step(_ batch: Model.Batch, runStart: Date) throws {
+        try hooks.forEach { try $0.beforeStep(training) }
+        let output = try model.step(batch, progress: TrainingProgress(iteration: state.iteration, epoch: state.epoch))
+        let losses = try StepLosses(output, run: training)
+        training.losses = losses
+        training.values = losses.values.merging(output.metrics) { _, metric in metric }
+        training.state.iteration += 1
+        training.state.positionInEpoch += 1
+        training.state.elapsedSeconds = Date().timeIntervalSince(runStart)
+        try hooks.forEach { try $0.afterStep(training) }
+        training.losses = nil
     }
 
-    func append(mode: String, epoch: Int, iteration: Int, values: [String: Double]) throws {
-        var object: [String: Any] = ["mode": mode, "epoch": epoch, "iter": iteration]
-        for (k, v) in values { object[k] = v.isFinite ? v : String(v) }
-        var line = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        line.append(0x0A)
-        let handle = try FileHandle(forWritingTo: url)
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: line)
+    /// The next batch of the epoch, timing the wait (what the log reports as `data_time`).
+    private func nextBatch() throws -> Model.Batch? {
+        let start = Date()
+        let batch = try source.next()
+        training.dataSeconds = Date().timeIntervalSince(start)
+        return batch
     }
 }

@@ -1,5 +1,6 @@
 import CTorch
 import Foundation
+import AtomicFileIO
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,5 +1,5 @@
 import Foundation
-import Torch
+import AtomicFileIO
 
 /// Reading and writing image files, choosing the codec from the file's content (reading) or its
 /// extension (writing).

@@ -1,5 +1,5 @@
 import Foundation
-import Torch
+import AtomicFileIO
 
 /// Writes a synthetic long-tailed instance segmentation set in LVIS format:
 ///

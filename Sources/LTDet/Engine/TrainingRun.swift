@@ -1,0 +1,60 @@
+import Foundation
+import Torch
+
+/// What the hooks of a training run see and share: the model and optimiser, where the run is, the losses of
+/// the step in progress and the values to log for it, the log and the newest checkpoint.
+public final class TrainingRun {
+    public let model: any TrainableModel
+    public let optimizer: any Optimizer
+    public let settings: TrainerSettings
+    public let workDirectory: URL
+    public let log: JSONLinesLog
+    public internal(set) var state = TrainerState()
+    /// Iterations of the whole run (epochs, cut at `settings.maxIterations`); set when the run starts.
+    public internal(set) var totalIterations = 0
+    /// The losses of the step in progress, from its forward pass on.
+    public internal(set) var losses: StepLosses?
+    /// Seconds the step in progress waited for its batch.
+    public internal(set) var dataSeconds = 0.0
+    /// Numbers of the step in progress to log: the loss terms, the model's metrics, and what hooks add
+    /// (`grad_norm`, ...).
+    public var values: [String: Double] = [:]
+    public internal(set) var lastCheckpoint: URL?
+    public internal(set) var lastCheckpointIteration: Int?
+
+    init(model: any TrainableModel, optimizer: any Optimizer, settings: TrainerSettings, workDirectory: URL) throws {
+        self.model = model
+        self.optimizer = optimizer
+        self.settings = settings
+        self.workDirectory = workDirectory
+        try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
+        log = try JSONLinesLog(url: workDirectory.appendingPathComponent("log.jsonl"))
+    }
+
+    public var isFinished: Bool { state.iteration >= totalIterations }
+
+    /// The learning rate of the first parameter group, the one logs report.
+    public var learningRate: Double { optimizer.groups.first?.lr ?? 0 }
+
+    /// Writes `iter_N` (weights, optimiser, method state, position) and keeps the newest
+    /// `settings.keepCheckpoints`.
+    public func saveCheckpoint() throws {
+        let checkpoint = Checkpoint(
+            model: model.stateDict(), optimizer: try optimizer.stateDict(), method: try model.methodState(),
+            state: state)
+        lastCheckpoint = try checkpoint.write(directory: workDirectory, name: "iter_\(state.iteration)")
+        lastCheckpointIteration = state.iteration
+        Checkpoint.prune(directory: workDirectory, keep: settings.keepCheckpoints)
+    }
+
+    /// Takes model, optimiser, method state and position from a checkpoint.
+    func restore(from url: URL) throws {
+        let checkpoint = try Checkpoint.read(url)
+        try model.load(stateDict: checkpoint.model)
+        try optimizer.loadStateDict(checkpoint.optimizer)
+        try model.loadMethodState(checkpoint.method)
+        state = checkpoint.state
+        lastCheckpoint = url
+        lastCheckpointIteration = state.iteration
+    }
+}

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+/// The options every command that reads an experiment config shares (train, test, demo, print-config).
+struct ExperimentOptions: ParsableArguments {
+    @Option(name: .customLong("set"), parsing: .upToNextOption, help: "Config overrides key.path=value.")
+    var overrides: [String] = []
+    @Option(help: "Work directory (default: the config's work_dir, else work_dirs/<config name>).")
+    var workDir: String?
+}
