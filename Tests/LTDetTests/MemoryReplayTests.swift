@@ -126,6 +126,28 @@ import Torch
         for (name, tensor) in after { #expect(try restored[name]!.eq(tensor).all().item() == 1, "\(name)") }
     }
 
+    /// configs/rio: RIO's parts and Detectron2's schedule; the LVIS v1 target list is the image-count rule on
+    /// LVIS v1's counts and builds the component.
+    @Test func rioConfigsSelectWhatTheyName() throws {
+        let root = ShippedConfigTests.root
+        for file in ["rio/mask_rcnn_r50_fpn_rio_1x_lvis_v0.5.yaml", "rio/mask_rcnn_r101_fpn_rio_1x_lvis_v1.yaml"] {
+            let config = try ExperimentConfig.load(root.appendingPathComponent(file).path)
+            #expect(config.model.roiHead.bboxHead.clsPredictorCfg?.type == "CosineSimilarityLinear")
+            #expect(config.model.roiHead.longTail?.map(\.type) == ["MemoryReplay"])
+            #expect(config.runner.type == "IterBasedRunner" && !config.lrConfig.byEpoch && config.lrConfig.warmupIters == 1000)
+            #expect(config.data.sampler.type == "repeat_factor" && config.data.sampler.rounding == .stochastic)
+        }
+        let v1 = try ExperimentConfig.load(root.appendingPathComponent("rio/mask_rcnn_r50_fpn_rio_1x_lvis_v1.yaml").path)
+        var options = try #require(v1.model.roiHead.longTail?.first).decodeOptions(MemoryReplay.Options.self)
+        options.targetClassesFile = root.deletingLastPathComponent().appendingPathComponent(options.targetClassesFile!).path
+        let labels = try MemoryReplay.TargetClasses.labels(options: options, numClasses: v1.model.numClasses)
+        #expect(labels == LVISImageCounts.v1.indices.filter { LVISImageCounts.v1[$0] <= options.maxImageCount })
+        let memory = try MemoryReplay(
+            options: options, targetLabels: labels, numClasses: v1.model.numClasses,
+            coder: DeltaXYWHBoxCoder(stds: v1.model.roiHead.bboxHead.targetStds))
+        #expect(memory.targetLabels == labels)
+    }
+
     @Test func iterationScheduleCountsIterations() throws {
         var runner = RunnerSection()
         runner.type = "IterBasedRunner"
