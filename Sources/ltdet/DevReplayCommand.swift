@@ -13,6 +13,7 @@ import Torch
 /// `s<s>.gt_boxes` (M x 4), `s<s>.instance_ids` (K int64, index into gt_boxes, -1 for background).
 /// Output: `target_labels`; per step `s<s>.replay_labels`, `s<s>.replay_features`, `s<s>.replay_box_targets`
 /// (absent when nothing is replayed); `state.<label>.features` / `state.<label>.boxes` after the last step.
+/// Prints the mean time of a step's replay (selection, push, target encoding): RIO's cost per step.
 struct DevReplayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay", abstract: "RIO's memory replay over a sequence of steps (reference check hook).")
@@ -40,7 +41,9 @@ struct DevReplayCommand: ParsableCommand {
         }
         let generator = try Generator(seed: UInt64(try inputs["seed"]?.itemInt() ?? 0))
         var result: [String: Tensor] = ["target_labels": try Tensor(replay.targetLabels.map(Int64.init))]
-        for s in 0..<(try required("steps").itemInt()) {
+        let steps = try required("steps").itemInt()
+        var seconds = 0.0
+        for s in 0..<steps {
             let labels = try required("s\(s).labels").to(.int64)
             let shared = try required("s\(s).shared")
             let k = labels.size(0)
@@ -53,12 +56,16 @@ struct DevReplayCommand: ParsableCommand {
                 targets: [DetectionTargets(boxes: try required("s\(s).gt_boxes").to(shared.dtype), labels: try Tensor.zeros([0], dtype: .int64))],
                 metas: [], featureMaps: [])
             let context = TrainingStepContext(iteration: s, epoch: 1, generator: generator)
-            if let rows = try replay.extraRows(for: rois, shared: shared, context: context) {
+            let start = Date()
+            let rows = try replay.extraRows(for: rois, shared: shared, context: context)
+            seconds += Date().timeIntervalSince(start)
+            if let rows {
                 result["s\(s).replay_labels"] = rows.labels
                 result["s\(s).replay_features"] = rows.features
                 result["s\(s).replay_box_targets"] = rows.boxTargets
             }
         }
+        print(String(format: "replay: %d steps, %.2f ms per step", steps, 1000 * seconds / Double(max(steps, 1))))
         for (name, value) in replay.stateDict() { result["state.\(name)"] = value }
         try Safetensors.save(result, to: URL(fileURLWithPath: out))
     }
