@@ -72,12 +72,10 @@ public struct MaskRCNNConfig: Codable, Sendable, Equatable {
             self.pcb = pcb
         }
 
-        /// The loss the box head trains with: `loss_cls` with `pcb` (kept beside it in the YAML, as PCB's
-        /// configs do) folded in.
+        /// The loss the box head trains with: `loss_cls` (softmax cross-entropy when absent) with `pcb` (kept
+        /// beside it in the YAML, as PCB's configs do).
         public func makeClassificationLoss(numClasses: Int) throws -> any ClassificationLoss {
-            var config = lossCls ?? ClassificationLossConfig(type: "CrossEntropyLoss")
-            if let pcb { config.pcb = pcb }
-            return try ClassificationLossFactory.make(config: config, numClasses: numClasses)
+            try ClassificationLossFactory.make(lossCls ?? .crossEntropy(CrossEntropyLossConfig()), pcb: pcb, numClasses: numClasses)
         }
     }
 
