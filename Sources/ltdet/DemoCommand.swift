@@ -12,7 +12,7 @@ struct DemoCommand: ParsableCommand {
         discussion: """
             Everything goes to the work directory: data/synth (the generated LVIS-format set), checkpoints, \
             log.jsonl, losses.png (training curves), stats.png (the long tail of the training set), \
-            viz/*.png (predictions on validation images) and the results JSON. The work directory defaults             to work_dirs/demo.
+            viz/*.png (predictions on validation images) and the results JSON. The work directory defaults to work_dirs/demo.
             """)
 
     @Option(help: "The demo config.") var config = "configs/demo/mask_rcnn_r18_fpn_synth.yaml"
