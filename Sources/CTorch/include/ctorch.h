@@ -237,12 +237,6 @@ void ct_set_grad_mode(int enabled);
 /* Whole-tensor summaries used by optimisers. */
 int ct_clip_grad_norm(const ct_tensor *params, int n, double max_norm, double norm_type, double *total_norm);
 
-/* PyTorch `torch.save` files: reads a state dict (a mapping of names to tensors). Returns the count;
-   names and tensors are arrays allocated here, released with ct_free_named_tensors (tensors that the
-   caller took over must be replaced by NULL first). */
-int ct_load_pickled_state_dict(const char *path, char ***names, ct_tensor **tensors, int64_t *count);
-void ct_free_named_tensors(char **names, ct_tensor *tensors, int64_t count);
-
 /* Native kernels for detection (kernels.cpp). */
 /* RoIAlign (aligned or not), rois = K x 5 (batch index, x1, y1, x2, y2); differentiable w.r.t. input. */
 int ct_roi_align(ct_tensor input, ct_tensor rois, double spatial_scale, int64_t pooled_h, int64_t pooled_w,
