@@ -32,8 +32,13 @@ public struct Checkpoint {
         return weights
     }
 
-    /// Reads a checkpoint from its `.safetensors` path (the trainer state from the sibling `.json`, if any).
+    /// Reads a checkpoint from its `.safetensors` path (the trainer state from the sibling `.json`, if any), or
+    /// the model weights of a PyTorch file (`.pth`/`.pt`: an mmdet checkpoint, whose names are LTDet's, or a
+    /// bare state dict).
     public static func read(_ url: URL) throws -> Checkpoint {
+        if ["pth", "pt"].contains(url.pathExtension) {
+            return Checkpoint(model: try StateDict.loadPyTorch(from: url), optimizer: [:], method: [:], state: TrainerState())
+        }
         let tensors = try Safetensors.load(from: url).tensors
         var model: [String: Tensor] = [:]
         var optimizer: [String: Tensor] = [:]

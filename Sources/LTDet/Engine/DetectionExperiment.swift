@@ -33,7 +33,7 @@ public final class DetectionExperiment {
         let model = try MaskRCNN(config: config.model, classificationLoss: loss, seed: config.seed)
         guard initialWeights else { return model }
         if let path = config.pretrained {
-            let weights = try StateDict.load(from: URL(fileURLWithPath: path))
+            let weights = try StateDict.load(from: PretrainedWeights.resolve(path))
             // torchvision's classifier (fc.*) has no place in a detection backbone.
             let mismatch = try model.backbone.load(stateDict: weights.filter { !$0.key.hasPrefix("fc.") }, strict: false)
             if !mismatch.missing.isEmpty {
