@@ -8,6 +8,7 @@
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/generated/variable_factories.h>
 #include <torch/cuda.h>
+#include <torch/version.h>
 
 #include <cstring>
 #include <iterator>
@@ -45,6 +46,7 @@ int ct_cuda_device_count(void) {
     return 0;
   }
 }
+const char *ct_torch_version(void) { return TORCH_VERSION; }
 void ct_manual_seed(uint64_t seed) {
   try {
     at::manual_seed(seed);

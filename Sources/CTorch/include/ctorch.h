@@ -50,6 +50,8 @@ void ct_set_num_threads(int n);
 int ct_get_num_threads(void);
 int ct_cuda_is_available(void);
 int ct_cuda_device_count(void);
+/* The libtorch version this shim was built against ("1.13.0"). */
+const char *ct_torch_version(void);
 void ct_manual_seed(uint64_t seed);
 
 /* Lifetime and metadata. */
