@@ -15,6 +15,8 @@ struct DevModelCheckCommand: ParsableCommand {
     @Option(help: "For `images`: backbone + FPN weights with mmdet names (backbone.*, neck.*), or a torchvision ResNet (a path or torchvision://resnetNN).")
     var weights: String?
     @Option(help: "ResNet depth of the weights.") var depth = 50
+    @Option(help: "ResNeXt groups (1: ResNet).") var groups = 1
+    @Option(help: "ResNeXt width per group (64: ResNet).") var baseWidth = 64
     @Option(help: "Output .safetensors file.") var out: String
 
     func run() throws {
@@ -25,7 +27,7 @@ struct DevModelCheckCommand: ParsableCommand {
 
         if let images = inputs["images"], let weights {
             let state = try StateDict.load(from: PretrainedWeights.resolve(weights))
-            let backbone = try ResNet(depth: depth, norm: .frozenBN, frozenStages: -1)
+            let backbone = try ResNet(depth: depth, norm: .frozenBN, frozenStages: -1, groups: groups, baseWidth: baseWidth)
             // A detector's weights (backbone.*, neck.*) or a bare torchvision ResNet state dict.
             let isDetector = state.keys.contains { $0.hasPrefix("backbone.") }
             try backbone.loadPretrained(isDetector ? state.filter { $0.key.hasPrefix("backbone.") } : state)

@@ -26,7 +26,7 @@ import Torch
             == "resnet50-0676ba61.pth")
         try Data().write(to: folder.appendingPathComponent("resnet50-11ad3fa6.pth"))
         #expect(message("torchvision://resnet50").contains("resnet50-11ad3fa6.pth"))
-        #expect(message("torchvision://resnext101_32x8d").contains("torchvision://resnet101"))
+        #expect(message("torchvision://vgg16").contains("torchvision://resnext101_32x8d"))
         #expect(try PretrainedWeights.resolve("pretrained/r50.pth", environment: environment).path.hasSuffix("pretrained/r50.pth"))
         #expect(PretrainedWeights.cacheDirectory(environment: ["XDG_CACHE_HOME": "/c"]).path == "/c/torch/hub/checkpoints")
     }

@@ -4,9 +4,9 @@
 1. torch.save files as they occur (zip and legacy format; a module's OrderedDict state_dict, an mmdet
    checkpoint {meta, state_dict, optimizer}, fp16/bf16 tensors and views sharing a storage) read by
    `ltdet dev tensor-io`, which writes every tensor back doubled; the values are checked here.
-2. `pretrained: torchvision://resnet50`: torchvision's resnet50 state dict saved where torchvision downloads it
-   ($TORCH_HOME/hub/checkpoints/resnet50-<hash>.pth); LTDet's C2..C5 features on a random image must equal
-   torchvision's for the same weights.
+2. `pretrained: torchvision://resnet50` and `torchvision://resnext101_32x8d`: torchvision's state dicts saved
+   where torchvision downloads them ($TORCH_HOME/hub/checkpoints/<name>-<hash>.pth); LTDet's C2..C5 features on
+   a random image must equal torchvision's for the same weights.
 3. MMDetection checkpoints: an mmdet 2.x Mask R-CNN R50-FPN checkpoint for LVIS (1203 classes) is built here
    with mmdet's module names (mirrored from mmdet 2.x's ResNet, FPN, RPNHead, Shared2FCBBoxHead and
    FCNMaskHead; mmdet itself is not installed), then `ltdet export --config <the LVIS baseline> --format mmdet`
@@ -85,23 +85,28 @@ for name, obj in variants.items():
 
 torch_home = os.path.join(work, "torch_home")
 os.makedirs(os.path.join(torch_home, "hub", "checkpoints"))
-resnet = randomize(torchvision.models.resnet50()).eval()
-torch.save(resnet.state_dict(), os.path.join(torch_home, "hub", "checkpoints", "resnet50-0676ba61.pth"))
-images = torch.randn(1, 3, 96, 128, generator=g)
+images = torch.randn(1, 3, 64, 96, generator=g)
 save_file({"images": images}, os.path.join(work, "images.safetensors"))
-run("dev", "model-check", "--in", os.path.join(work, "images.safetensors"), "--weights", "torchvision://resnet50",
-    "--depth", "50", "--out", os.path.join(work, "features.safetensors"), env={**os.environ, "TORCH_HOME": torch_home})
-features = load_file(os.path.join(work, "features.safetensors"))
-with torch.no_grad():
-    x = resnet.maxpool(resnet.relu(resnet.bn1(resnet.conv1(images))))
-    expected = []
-    for layer in [resnet.layer1, resnet.layer2, resnet.layer3, resnet.layer4]:
-        x = layer(x)
-        expected.append(x)
-for i, want in enumerate(expected):
-    got = features[f"c{i + 2}"]
-    diff = (got - want).abs().max().item() / want.abs().max().item()
-    report(f"torchvision://resnet50 C{i + 2}", got.shape == want.shape and diff < 1e-4, f"max relative difference {diff:.2e}")
+# torchvision's file names (name-<hash>.pth); ResNeXt-101 32x8d is depth 101 with 32 groups of width 8.
+for name, file, options in [("resnet50", "resnet50-0676ba61.pth", ["--depth", "50"]),
+                            ("resnext101_32x8d", "resnext101_32x8d-8ba56ff5.pth",
+                             ["--depth", "101", "--groups", "32", "--base-width", "8"])]:
+    resnet = randomize(getattr(torchvision.models, name)()).eval()
+    torch.save(resnet.state_dict(), os.path.join(torch_home, "hub", "checkpoints", file))
+    run("dev", "model-check", "--in", os.path.join(work, "images.safetensors"), "--weights", f"torchvision://{name}",
+        *options, "--out", os.path.join(work, "features.safetensors"), env={**os.environ, "TORCH_HOME": torch_home})
+    features = load_file(os.path.join(work, "features.safetensors"))
+    with torch.no_grad():
+        x = resnet.maxpool(resnet.relu(resnet.bn1(resnet.conv1(images))))
+        expected = []
+        for layer in [resnet.layer1, resnet.layer2, resnet.layer3, resnet.layer4]:
+            x = layer(x)
+            expected.append(x)
+    for i, want in enumerate(expected):
+        got = features[f"c{i + 2}"]
+        diff = (got - want).abs().max().item() / want.abs().max().item()
+        report(f"torchvision://{name} C{i + 2}", got.shape == want.shape and diff < 1e-4,
+               f"max relative difference {diff:.2e}")
 
 # ---- 3. mmdet checkpoints in and out -------------------------------------------------------------------------
 

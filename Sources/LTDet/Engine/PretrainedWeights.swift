@@ -9,8 +9,9 @@ import Torch
 public enum PretrainedWeights {
     public static let scheme = "torchvision://"
 
-    /// The torchvision models whose names are accepted: the ResNet depths LTDet builds.
-    public static let torchvisionModels = ["resnet18", "resnet34", "resnet50", "resnet101"]
+    /// The torchvision models whose names are accepted: the ResNet and ResNeXt backbones LTDet builds
+    /// (ResNeXt-101 32x8d is `depth: 101, groups: 32, base_width: 8`).
+    public static let torchvisionModels = ["resnet18", "resnet34", "resnet50", "resnet101", "resnext101_32x8d"]
 
     /// torch hub's checkpoint folder, as `torch.hub.get_dir()` computes it.
     public static func cacheDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
