@@ -50,7 +50,15 @@ import Torch
         #expect(continued.state.iteration == 2)
 
         try "unrelated".write(to: work.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
-        try DetectorResumeTests().experiment(data: data, work: work, maxIters: 2).train(resume: false, overwrite: true)
+        // Trained from the earlier run's recorded config, which --overwrite must neither delete nor rewrite.
+        let recordedConfig = work.appendingPathComponent("config.yaml")
+        let configText = try String(contentsOf: recordedConfig, encoding: .utf8) + "# kept\n"
+        try configText.write(to: recordedConfig, atomically: true, encoding: .utf8)
+        let rerun = try DetectorResumeTests().experiment(data: data, work: work, maxIters: 2)
+        var config = rerun.config
+        config.file = recordedConfig.path
+        try DetectionExperiment(config: config, workDirectory: work).train(resume: false, overwrite: true)
+        #expect(try String(contentsOf: recordedConfig, encoding: .utf8) == configText)
         let log = try String(contentsOf: work.appendingPathComponent("log.jsonl"), encoding: .utf8)
         #expect(try Checkpoint.read(try #require(Checkpoint.latest(in: work))).state.iteration == 2)
         #expect(log.split(separator: "\n").count <= 2, "only the new run's log: \(log)")

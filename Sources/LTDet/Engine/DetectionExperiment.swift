@@ -72,7 +72,7 @@ public final class DetectionExperiment {
                 errorPolicy: try config.data.loaderErrorPolicy(file: config.file)))
         let checkpoint = resume ? resumeFrom ?? Checkpoint.latest(in: workDirectory) : nil
         let directory = WorkDirectory(workDirectory)
-        if checkpoint == nil { try directory.prepareFreshRun(overwrite: overwrite) }
+        if checkpoint == nil { try directory.prepareFreshRun(overwrite: overwrite, config: config) }
         try directory.recordStart(config: config)
         // A resumed run takes every weight from its checkpoint: the initial weights need not exist any more.
         let model = try makeModel(initialWeights: checkpoint == nil)

@@ -25,10 +25,17 @@ public struct WorkDirectory {
         ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []).filter(Self.isRunFile).sorted()
     }
 
+    /// Whether `path` is the file `name` of this directory (through symbolic links): an input of the run, such as
+    /// a config trained from a previous run's `config.yaml`, is never deleted or overwritten.
+    func isFile(_ name: String, path: String) -> Bool {
+        URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath()
+            == url.appendingPathComponent(name).standardizedFileURL.resolvingSymlinksInPath()
+    }
+
     /// Before a run that does not resume: refuses a directory that holds another run, or with `overwrite`
-    /// deletes that run's files (and nothing else).
-    public func prepareFreshRun(overwrite: Bool) throws {
-        let earlier = runFiles
+    /// deletes that run's files (and nothing else; not `config`'s own file).
+    public func prepareFreshRun(overwrite: Bool, config: ExperimentConfig) throws {
+        let earlier = runFiles.filter { !isFile($0, path: config.file) }
         guard !earlier.isEmpty else { return }
         guard overwrite else {
             throw WorkDirectoryError(
@@ -38,10 +45,13 @@ public struct WorkDirectory {
         for name in earlier { try FileManager.default.removeItem(at: url.appendingPathComponent(name)) }
     }
 
-    /// Writes `config.yaml` and `environment.json` (again on a resume: they describe the latest start).
+    /// Writes `config.yaml` (unless it is the config being run) and `environment.json` (again on a resume: they
+    /// describe the latest start).
     public func recordStart(config: ExperimentConfig) throws {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        try AtomicFile.write(Data(try YAMLEncoder().encode(config).utf8), to: url.appendingPathComponent("config.yaml"))
+        if !isFile("config.yaml", path: config.file) {
+            try AtomicFile.write(Data(try YAMLEncoder().encode(config).utf8), to: url.appendingPathComponent("config.yaml"))
+        }
         let environment: [String: Any] = [
             "ltdet_commit": Self.sourceCommit(), "libtorch": Runtime.libtorchVersion, "threads": Runtime.numThreads,
             "cuda_devices": Runtime.cudaDeviceCount, "command": CommandLine.arguments,
