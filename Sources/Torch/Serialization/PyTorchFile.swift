@@ -89,8 +89,11 @@ public struct PyTorchFile {
         for item in keys.items {
             guard case .string(let key) = item else { throw Unpickler.Failure("storage key is \(item.kind)") }
             guard position + 8 <= bytes.count else { throw Unpickler.Failure("truncated storage '\(key)'") }
+            guard let elementSize = elementSizes[key] else {
+                throw Unpickler.Failure("storage '\(key)' is listed but no tensor of the pickle uses it")
+            }
             let count = Int(bytes.loadUnaligned(fromByteOffset: position, as: Int64.self).littleEndian)
-            let size = count * (elementSizes[key] ?? 1)
+            let size = count * elementSize
             guard count >= 0, position + 8 + size <= bytes.count else { throw Unpickler.Failure("truncated storage '\(key)'") }
             records[key] = (position + 8)..<(position + 8 + size)
             position += 8 + size
