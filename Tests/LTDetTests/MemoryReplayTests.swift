@@ -178,7 +178,7 @@ import Torch
         try "1\n2\n3\n".write(toFile: targets, atomically: true, encoding: .utf8)
         func experiment(_ work: URL, maxIters: Int) throws -> DetectionExperiment {
             var config = try DetectorResumeTests().experiment(data: data, work: work, maxIters: maxIters).config
-            config.model.roiHead.bboxHead.lossCls = ClassificationLossConfig(type: "CrossEntropyLoss")
+            config.model.roiHead.bboxHead.lossCls = .crossEntropy(CrossEntropyLossConfig())
             config.model.roiHead.bboxHead.clsPredictorCfg = MaskRCNNConfig.PredictorConfig(type: "CosineSimilarityLinear")
             config.model.roiHead.longTail = [
                 LongTailComponentConfig(
