@@ -16,7 +16,9 @@ public final class DetectionExperiment {
     public func loadDataset(_ split: DatasetSection, training: Bool) throws -> InstanceDataset {
         let dataset = try InstanceDataset(
             annotationFile: split.annFile,
-            options: InstanceDataset.Options(imageRoot: split.imgPrefix, dropImagesWithoutAnnotations: training && split.filterEmptyGT))
+            options: InstanceDataset.Options(
+                imageRoot: split.imgPrefix, dropImagesWithoutAnnotations: training && split.filterEmptyGT,
+                minImageSize: training ? InstanceDataset.minTrainingImageSize : 0))
         guard dataset.labels.count == config.model.numClasses else {
             throw ConfigError(
                 file: config.file, key: "model.num_classes",

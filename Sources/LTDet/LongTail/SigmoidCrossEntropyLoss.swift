@@ -15,6 +15,11 @@ public final class SigmoidCrossEntropyLoss: ClassificationLoss {
 
     public var outputWidth: Int { numClasses + 1 }
 
+    /// Starts every sigmoid at p = 0.001, as the original heads do (`SigmoidClassifierPrior`).
+    public func makeClassifier(inputFeatures: Int, generator: Generator?) throws -> any UnaryLayer {
+        try SigmoidClassifierPrior.makeClassifier(inputFeatures: inputFeatures, outputWidth: outputWidth, generator: generator)
+    }
+
     public func callAsFunction(_ input: ClassificationLossInput) throws -> LossTerms {
         try input.validate(for: self)
         let target = try input.labels.oneHot(numClasses: outputWidth).to(input.logits.dtype)

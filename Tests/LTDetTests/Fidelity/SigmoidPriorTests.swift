@@ -1,0 +1,27 @@
+import Foundation
+import Testing
+import Torch
+@testable import LTDet
+
+/// Sigmoid classifiers start at the originals' prior (eqlv2 / PCB `ConvFCBBoxHead.init_weights`); softmax ones at
+/// bias 0 (mmdet `BBoxHead`). scripts/reference/check_initial_logits.sh checks a fresh head against mmcv's formula.
+@Suite struct SigmoidPriorTests {
+    private func classifierBias(_ config: ClassificationLossConfig) throws -> [Float] {
+        let loss = try ClassificationLossFactory.make(config: config, numClasses: 7)
+        let fc = try #require(try loss.makeClassifier(inputFeatures: 16, generator: Generator(seed: 1)) as? Linear)
+        return try #require(fc.bias).wrappedValue.toArray(Float.self)
+    }
+
+    @Test func sigmoidLossesStartEveryOutputAtThePrior() throws {
+        let prior = Float(SigmoidClassifierPrior.bias())
+        #expect(abs(1 / (1 + exp(-Double(prior))) - SigmoidClassifierPrior.probability) < 1e-9)
+        for config in [ClassificationLossConfig(type: "EQLv2"), ClassificationLossConfig(type: "CrossEntropyLoss", useSigmoid: true)] {
+            let bias = try classifierBias(config)
+            #expect(bias.count == 8 && bias.allSatisfy { $0 == prior }, "\(config.type): \(bias)")
+        }
+    }
+
+    @Test func softmaxLossesStartAtZeroBias() throws {
+        #expect(try classifierBias(ClassificationLossConfig(type: "CrossEntropyLoss")).allSatisfy { $0 == 0 })
+    }
+}
