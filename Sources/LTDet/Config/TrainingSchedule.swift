@@ -62,14 +62,21 @@ public struct LRSection: ConfigSection, Equatable {
         case minLRRatio = "min_lr_ratio"
     }
 
-    /// The schedule in iterations for epochs of `iterationsPerEpoch` batches. `file` is the config file the
-    /// section came from, named by the error for an unknown policy.
-    public func makeSchedule(iterationsPerEpoch: Int, totalIterations: Int, file: String) throws -> any LRSchedule {
+    /// The schedule in iterations, given the number of batches of each (1-based) epoch. A step after epoch s
+    /// falls on the first iteration after the first s epochs, summed epoch by epoch: mmcv changes an epoch-based
+    /// rate at epoch boundaries, and with stochastic repeat-factor sampling epochs differ in length, so epoch 1's
+    /// length times s would drift. `file` is the config file the section came from, named by the error for an
+    /// unknown policy.
+    public func makeSchedule(
+        iterationsInEpoch: (Int) throws -> Int, totalIterations: Int, file: String
+    ) throws -> any LRSchedule {
         let warm = warmup == nil ? 0 : warmupIters
         switch policy {
         case "step":
+            var boundaries = [0]
+            for epoch in 1...max(step.max() ?? 0, 1) { boundaries.append(boundaries[epoch - 1] + (try iterationsInEpoch(epoch))) }
             return WarmupMultiStepSchedule(
-                milestones: step.map { $0 * iterationsPerEpoch }, gamma: gamma, warmupIterations: warm,
+                milestones: step.map { boundaries[max($0, 0)] }, gamma: gamma, warmupIterations: warm,
                 warmupRatio: warmupRatio)
         case "cosine":
             return WarmupCosineSchedule(

@@ -75,10 +75,9 @@ public final class DetectionExperiment {
         let model = try makeModel(initialWeights: checkpoint == nil)
         let optimizer = try config.optimizer.makeOptimizer(
             parameters: model.trainableParameters(), batchSize: batchSize, file: config.file)
-        let perEpoch = try source.iterationsPerEpoch(epoch: 1)
         let total = try source.totalIterations(maxEpochs: config.runner.maxEpochs, maxIterations: config.runner.maxIters)
         let schedule = try config.lrConfig.makeSchedule(
-            iterationsPerEpoch: perEpoch, totalIterations: total, file: config.file)
+            iterationsInEpoch: source.iterationsPerEpoch(epoch:), totalIterations: total, file: config.file)
         let settings = TrainerSettings(
             maxEpochs: config.runner.maxEpochs, maxIterations: config.runner.maxIters,
             checkpointEveryIterations: config.checkpointConfig.intervalIters,
