@@ -63,8 +63,9 @@ public final class DetectionExperiment {
     @discardableResult
     public func train(resume: Bool) throws -> [(IoUType, EvaluationSummary)] {
         let train = try loadDataset(config.data.train, training: true)
-        let sampler = try config.data.sampler.makeSampler(dataset: train, seed: config.seed, file: config.file)
         let batchSize = config.data.samplesPerGPU
+        let sampler = try config.data.sampler.makeSampler(
+            dataset: train, seed: config.seed, batchSize: batchSize, file: config.file)
         let source = LoaderBatchSource(
             dataset: train, sampler: sampler, pipeline: pipeline(config.data.trainPipeline, training: true),
             options: DataLoader.Options(
