@@ -13,6 +13,10 @@ public struct OptimizerSection: ConfigSection, Equatable {
     public var referenceBatchSize: Int?
     /// Clip the gradient norm to this value (mmdet `optimizer_config.grad_clip.max_norm`).
     public var gradClip: Double?
+    /// Sum the gradients of this many steps before each update (mmcv `GradientCumulativeOptimizerHook`
+    /// `cumulative_iters`): 8 steps of 2 images on one device for an original's 16-image batch. Linear lr scaling
+    /// (`reference_batch_size`) counts the accumulated batch, samples_per_gpu x cumulative_iters.
+    public var cumulativeIters = 1
 
     public init() {}
 
@@ -21,6 +25,7 @@ public struct OptimizerSection: ConfigSection, Equatable {
         case weightDecay = "weight_decay"
         case referenceBatchSize = "reference_batch_size"
         case gradClip = "grad_clip"
+        case cumulativeIters = "cumulative_iters"
     }
 
     public func effectiveLR(batchSize: Int) -> Double {

@@ -74,8 +74,13 @@ public final class DetectionExperiment {
         let checkpoint = resume ? Checkpoint.latest(in: workDirectory) : nil
         // A resumed run takes every weight from its checkpoint: the initial weights need not exist any more.
         let model = try makeModel(initialWeights: checkpoint == nil)
+        guard config.optimizer.cumulativeIters >= 1 else {
+            throw ConfigError(
+                file: config.file, key: "optimizer.cumulative_iters", "must be at least 1, not \(config.optimizer.cumulativeIters)")
+        }
         let optimizer = try config.optimizer.makeOptimizer(
-            parameters: model.trainableParameters(), batchSize: batchSize, file: config.file)
+            parameters: model.trainableParameters(), batchSize: batchSize * config.optimizer.cumulativeIters,
+            file: config.file)
         let total = try source.totalIterations(maxEpochs: config.runner.maxEpochs, maxIterations: config.runner.maxIters)
         let schedule = try config.lrConfig.makeSchedule(
             iterationsInEpoch: source.iterationsPerEpoch(epoch:), totalIterations: total, file: config.file)
@@ -83,7 +88,8 @@ public final class DetectionExperiment {
             maxEpochs: config.runner.maxEpochs, maxIterations: config.runner.maxIters,
             checkpointEveryIterations: config.checkpointConfig.intervalIters,
             checkpointEveryEpochs: config.checkpointConfig.interval, keepCheckpoints: config.checkpointConfig.keep,
-            logEveryIterations: config.logConfig.interval, clipGradNorm: config.optimizer.gradClip)
+            logEveryIterations: config.logConfig.interval, clipGradNorm: config.optimizer.gradClip,
+            cumulativeIterations: config.optimizer.cumulativeIters)
         let trainer = try Trainer(
             model: model, source: source, optimizer: optimizer, schedule: schedule, settings: settings,
             workDirectory: workDirectory)
