@@ -12,6 +12,7 @@ struct DevCommand: ParsableCommand {
             DevConfusionCommand.self,
             DevModelCheckCommand.self,
             DevDatasetCommand.self,
+            DevMasksCommand.self,
         ]
     )
 }

@@ -1,14 +1,20 @@
 /// The per-image transforms of training and testing (MMDetection's `train_pipeline` and
 /// `test_pipeline` for Mask R-CNN): keep-ratio resize with a multi-scale choice, random horizontal
-/// flip, and optionally rasterising polygon masks at the final size, all on the loader's worker
-/// threads. Normalisation and padding happen when the batch is assembled (`ImageBatch`).
+/// flip, and optionally rasterising masks, all on the loader's worker threads. Normalisation and
+/// padding happen when the batch is assembled (`ImageBatch`).
+///
+/// Rasterised masks are made as mmdet makes them (`LoadAnnotations(poly2mask=True)`, then `Resize`,
+/// then `RandomFlip`): polygons are rasterised at the original image size with pycocotools' rules,
+/// the bitmap is rescaled with OpenCV's nearest neighbour and then flipped. Rasterising the scaled
+/// polygon instead moves boundary pixels (scripts/reference/check_masks.sh compares both ways with
+/// mmdet's path written with pycocotools and numpy).
 public struct SamplePipeline: Sendable {
     public var resize: ResizePolicy
     public var flipProbability: Double
     public var normalization: Normalization
     /// Padded batch sides are multiples of this.
     public var sizeDivisor: Int
-    /// Turn polygon masks into bitmaps at the transformed size on the worker threads.
+    /// Turn masks into bitmaps at the transformed size on the worker threads, as mmdet does.
     public var rasterizeMasks: Bool
     /// Keep mask geometry at all (box-only detectors drop it).
     public var withMasks: Bool
@@ -46,9 +52,13 @@ public struct SamplePipeline: Sendable {
             if case .bitmap(let bitmap) = mask, bitmap.width != image.width || bitmap.height != image.height {
                 mask = .bitmap(bitmap.resized(width: image.width, height: image.height))
             }
-            mask = mask.scaled(x: sx, y: sy, toWidth: size.width, height: size.height)
+            if rasterizeMasks {
+                mask = .bitmap(mask.rasterized(width: image.width, height: image.height)
+                    .resizedLikeOpenCV(width: size.width, height: size.height))
+            } else {
+                mask = mask.scaled(x: sx, y: sy, toWidth: size.width, height: size.height)
+            }
             if flip { mask = mask.flippedHorizontally(imageWidth: size.width) }
-            if rasterizeMasks { mask = .bitmap(mask.rasterized(width: size.width, height: size.height)) }
             masks.append(mask)
         }
         let meta = ImageMeta(imageID: item.id, path: item.path, originalWidth: image.width, originalHeight: image.height,
