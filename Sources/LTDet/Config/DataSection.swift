@@ -20,22 +20,27 @@ public struct DatasetSection: Codable, Sendable, Equatable {
 }
 
 /// The per-image transforms: keep-ratio resize with the short side drawn from `short_sides`, the long
-/// side capped at `max_long_side`, horizontal flip with probability `flip_ratio`.
+/// side capped at `max_long_side`, horizontal flip with probability `flip_ratio`; `poly2mask` (mmdet's
+/// `LoadAnnotations` option, default true) makes training masks as mmdet's bitmap path does (rasterised at the
+/// original size, then rescaled), false keeps polygons until they are rasterised at the transformed size.
 public struct PipelineSection: Codable, Sendable, Equatable {
     public var shortSides: [Int]
     public var maxLongSide: Int
     public var flipRatio: Double
+    public var poly2mask: Bool
 
-    public init(shortSides: [Int], maxLongSide: Int, flipRatio: Double) {
+    public init(shortSides: [Int], maxLongSide: Int, flipRatio: Double, poly2mask: Bool = true) {
         self.shortSides = shortSides
         self.maxLongSide = maxLongSide
         self.flipRatio = flipRatio
+        self.poly2mask = poly2mask
     }
 
     enum CodingKeys: String, CodingKey {
         case shortSides = "short_sides"
         case maxLongSide = "max_long_side"
         case flipRatio = "flip_ratio"
+        case poly2mask
     }
 
     public var resizePolicy: ResizePolicy { ResizePolicy(shortSides: shortSides, maxLongSide: maxLongSide) }

@@ -55,7 +55,8 @@ public final class DetectionExperiment {
     func pipeline(_ section: PipelineSection, training: Bool) -> SamplePipeline {
         SamplePipeline(
             resize: section.resizePolicy, flipProbability: training ? section.flipRatio : 0,
-            normalization: config.data.normalization, rasterizeMasks: training, withMasks: training)
+            normalization: config.data.normalization, rasterizeMasks: training, withMasks: training,
+            rasterizeAtOriginalSize: section.poly2mask)
     }
 
     /// Trains, evaluating every `evaluation.interval` epochs; with `resume` it continues the newest complete

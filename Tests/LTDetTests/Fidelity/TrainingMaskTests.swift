@@ -25,4 +25,26 @@ import Testing
         guard case .bitmap(let got)? = sample.masks.first else { Issue.record("expected a bitmap"); return }
         #expect(got == want)
     }
+
+    /// `poly2mask: false` (the LVIS multi-scale configs) keeps polygons until the transformed size.
+    @Test func withoutPoly2maskPolygonsAreRasterisedAtTheTransformedSize() throws {
+        let outline = SyntheticShape.star.outline(center: Point2D(30, 25), radius: 18, aspect: 1.1, rotation: 0.2)
+        let item = DatasetImage(
+            id: 1, path: "memory", width: 64, height: 48,
+            instances: [DatasetInstance(label: 0, box: BoundingBox(x0: 10, y0: 5, x1: 50, y1: 45), mask: .polygons([outline]))])
+        let pipeline = SamplePipeline(
+            resize: ResizePolicy(shortSides: [77], maxLongSide: 1333), flipProbability: 0, rasterizeAtOriginalSize: false)
+        var generator = SplitMix64(seed: 0)
+        let sample = pipeline.apply(to: RGBImage(width: 64, height: 48), item: item, generator: &generator)
+        let want = InstanceMask.polygons([outline])
+            .scaled(x: sample.meta.scaleX, y: sample.meta.scaleY, toWidth: sample.meta.width, height: sample.meta.height)
+            .rasterized(width: sample.meta.width, height: sample.meta.height)
+        guard case .bitmap(let got)? = sample.masks.first else { Issue.record("expected a bitmap"); return }
+        #expect(got == want)
+
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let lvis = try ExperimentConfig.load(root.appendingPathComponent("configs/eqlv2/mask_rcnn_r50_fpn_eqlv2_1x_lvis_v1.yaml").path)
+        #expect(!lvis.data.trainPipeline.poly2mask)
+    }
 }
