@@ -8,8 +8,8 @@
 /// original image size with pycocotools' rules, the bitmap is rescaled with OpenCV's nearest neighbour and
 /// then flipped (scripts/reference/check_masks.sh compares it with mmdet's path written with pycocotools and
 /// numpy). Without it the polygons are scaled and flipped and rasterised at the transformed size, which
-/// moves about 1% of the mask pixels; mmdet's LVIS multi-scale configs use `poly2mask=False`, whose
-/// `PolygonMasks` rasterise each target polygon in its RoI at 28 x 28, closer to this than to the bitmap path.
+/// moves about 1% of the mask pixels; eqlv2's LVIS configs use `poly2mask=False`, whose `PolygonMasks`
+/// rasterise each target polygon in its RoI at 28 x 28, closer to this than to the bitmap path.
 public struct SamplePipeline: Sendable {
     public var resize: ResizePolicy
     public var flipProbability: Double
