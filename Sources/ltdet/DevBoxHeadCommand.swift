@@ -17,6 +17,8 @@ struct DevBoxHeadCommand: ParsableCommand {
     @Option(help: "Input .safetensors: roi_features, labels, bbox_targets, optional instance_ids and epoch, the head's weights, cls_loss.* state.")
     var `in`: String
     @Option(help: "Output .safetensors.") var out: String
+    @Flag(help: "Keep the head's fresh initialisation (ignore weights in the input) and also write its weights as 'init.<name>', for the check of the initial logits.")
+    var fresh = false
 
     func run() throws {
         Runtime.configureThreads()
@@ -37,8 +39,13 @@ struct DevBoxHeadCommand: ParsableCommand {
         let head = try RoIHeadFactory.make(
             config: model, classificationLoss: loss, inChannels: model.neck.outChannels, roiStrides: [4, 8, 16, 32])
         try head.to(.cpu, dtype: features.dtype)
-        let weights = inputs.filter { !$0.key.contains("roi_features") && head.stateDict()[$0.key] != nil }
-        try head.load(stateDict: weights)
+        var result: [String: Tensor] = [:]
+        if fresh {
+            for (name, value) in head.stateDict() { result["init.\(name)"] = try value.detach().clone() }
+        } else {
+            let weights = inputs.filter { !$0.key.contains("roi_features") && head.stateDict()[$0.key] != nil }
+            try head.load(stateDict: weights)
+        }
         var state: [String: Tensor] = [:]
         for (name, value) in inputs where name.hasPrefix("cls_loss.") { state[String(name.dropFirst(9))] = value }
         if !state.isEmpty {
@@ -59,7 +66,6 @@ struct DevBoxHeadCommand: ParsableCommand {
         head.train()
         let terms = try head.boxHeadLoss(rois, context: TrainingStepContext(iteration: 0, epoch: epoch, generator: try Generator(seed: 0)))
 
-        var result: [String: Tensor] = [:]
         var total: Tensor?
         for (name, value) in terms.losses {
             result[name] = try value.detach()
@@ -75,6 +81,7 @@ struct DevBoxHeadCommand: ParsableCommand {
         try withNoGrad {
             head.eval()
             let prediction = try head.boxPredictions(features)
+            if fresh { result["logits"] = prediction.logits }
             result["scores"] = try loss.scores(prediction.logits)
             result["deltas"] = prediction.deltas
         }

@@ -12,6 +12,8 @@ struct DevCommand: ParsableCommand {
             DevReplayCommand.self,
             DevConfusionCommand.self,
             DevModelCheckCommand.self,
+            DevDatasetCommand.self,
+            DevMasksCommand.self,
         ]
     )
 }

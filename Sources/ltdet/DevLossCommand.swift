@@ -96,7 +96,7 @@ struct DevLossCommand: ParsableCommand {
         let base = withPCB ? String(method.dropLast(4)) : method
         switch base {
         case "softmax": return (("CrossEntropyLoss", false), withPCB, 1)
-        case "sigmoid" where !withPCB: return (("CrossEntropyLoss", true), false, 1)
+        case "sigmoid" where !withPCB: return (("CrossEntropyLoss", true), false, 0)
         case "seesaw": return (("SeesawLoss", false), withPCB, 2)
         case "eqlv2": return (("EQLv2", false), withPCB, 1)
         case "ebl" where !withPCB: return (("EquilibriumLoss", false), false, 1)

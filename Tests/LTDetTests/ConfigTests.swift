@@ -102,7 +102,7 @@ struct ToyExperiment: ConfigSection, Equatable {
                 #expect(e.file == path && e.key == key, "\(e)")
             } catch { Issue.record("\(error)") }
         }
-        expectNamed("lr_config.policy") { _ = try config.lrConfig.makeSchedule(iterationsPerEpoch: 1, totalIterations: 1, file: config.file) }
+        expectNamed("lr_config.policy") { _ = try config.lrConfig.makeSchedule(iterationsInEpoch: { _ in 1 }, totalIterations: 1, file: config.file) }
         expectNamed("optimizer.type") { _ = try config.optimizer.makeOptimizer(parameters: [], batchSize: 1, file: config.file) }
         expectNamed("evaluation.metric") { _ = try config.evaluation.iouTypes(file: config.file) }
         expectNamed("data.error_policy") { _ = try config.data.loaderErrorPolicy(file: config.file) }

@@ -159,7 +159,7 @@ import Torch
         lr.byEpoch = false
         lr.step = [7, 9]
         lr.warmupIters = 2
-        let schedule = try lr.makeSchedule(iterationsPerEpoch: 4, totalIterations: 10, file: "x")
+        let schedule = try lr.makeSchedule(iterationsInEpoch: { _ in 4 }, totalIterations: 10, file: "x")
         #expect(schedule.factor(iteration: 6) > schedule.factor(iteration: 7))
         #expect(schedule.factor(iteration: 7) == schedule.factor(iteration: 8))
     }

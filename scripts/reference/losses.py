@@ -84,9 +84,10 @@ def objectness_sigmoid_scores(z):
 
 
 def ref_sigmoid(z, y, w, avg, C, state, epoch, override, pcb):
-    Y = F.one_hot(y, C + 1).to(z.dtype)
+    # eqlv2's sigmoid head: C outputs, background rows all-zero targets; scores: sigmoids and a zero background.
+    Y = F.one_hot(y, C + 1)[:, :C].to(z.dtype)
     bce = F.binary_cross_entropy_with_logits(z, Y, reduction="none").sum(1)
-    return {"loss_cls": weighted_sum(bce, w, avg)}, objectness_sigmoid_scores(z)
+    return {"loss_cls": weighted_sum(bce, w, avg)}, torch.cat([torch.sigmoid(z), torch.zeros_like(z[:, :1])], 1)
 
 
 def ref_seesaw(z, y, w, avg, C, state, epoch, override, pcb, p=0.8, q=2.0, eps=0.01):
@@ -181,13 +182,17 @@ REFERENCES = {"softmax": ref_softmax, "sigmoid": ref_sigmoid, "seesaw": ref_sees
 # ----------------------------------------------------------------------------------------------- cases
 
 
+# Classifier outputs beyond the C classes (1, the background or objectness column, for the others).
+EXTRA_OUTPUTS = {"seesaw": 2, "sigmoid": 0}
+
+
 def make_case(rng, method):
     base = method.replace("_pcb", "")
     pcb = method.endswith("_pcb")
     dtype = np.float64 if rng.random() < 0.3 else np.float32
     C = int(rng.choice([1, 2, 5, int(rng.integers(3, 60)), int(rng.integers(60, 1204)), 1203]))
     N = int(rng.integers(1, 300))
-    width = C + (2 if base == "seesaw" else 1)
+    width = C + EXTRA_OUTPUTS.get(base, 1)
     mix = rng.choice(["mixed", "all_background", "all_positive", "few_positive"])
     if mix == "all_background":
         y = np.full(N, C)
@@ -258,7 +263,7 @@ def reference(method, tensors, options):
     t = {k: torch.from_numpy(np.array(v)) for k, v in tensors.items()}
     z = t["cls_score"].clone().requires_grad_(True)
     y = t["labels"]
-    C = z.shape[1] - (2 if base == "seesaw" else 1)
+    C = z.shape[1] - EXTRA_OUTPUTS.get(base, 1)
     w = t.get("label_weights", torch.ones(y.shape[0], dtype=z.dtype)).to(z.dtype)
     avg = options.get("avg_factor", float(max(y.shape[0], 1)))
     state = {k: v.clone() for k, v in t.items() if k not in ("cls_score", "labels", "label_weights", "epoch",

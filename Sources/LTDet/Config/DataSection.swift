@@ -20,42 +20,65 @@ public struct DatasetSection: Codable, Sendable, Equatable {
 }
 
 /// The per-image transforms: keep-ratio resize with the short side drawn from `short_sides`, the long
-/// side capped at `max_long_side`, horizontal flip with probability `flip_ratio`.
+/// side capped at `max_long_side`, horizontal flip with probability `flip_ratio`; `poly2mask` (mmdet's
+/// `LoadAnnotations` option, default true) makes training masks as mmdet's bitmap path does (rasterised at the
+/// original size, then rescaled), false keeps polygons until they are rasterised at the transformed size.
 public struct PipelineSection: Codable, Sendable, Equatable {
     public var shortSides: [Int]
     public var maxLongSide: Int
     public var flipRatio: Double
+    public var poly2mask: Bool
 
-    public init(shortSides: [Int], maxLongSide: Int, flipRatio: Double) {
+    public init(shortSides: [Int], maxLongSide: Int, flipRatio: Double, poly2mask: Bool = true) {
         self.shortSides = shortSides
         self.maxLongSide = maxLongSide
         self.flipRatio = flipRatio
+        self.poly2mask = poly2mask
     }
 
     enum CodingKeys: String, CodingKey {
         case shortSides = "short_sides"
         case maxLongSide = "max_long_side"
         case flipRatio = "flip_ratio"
+        case poly2mask
     }
 
     public var resizePolicy: ResizePolicy { ResizePolicy(shortSides: shortSides, maxLongSide: maxLongSide) }
 }
 
 /// The image-level sampler: `shuffled` (the baseline), `repeat_factor` (RFS, threshold t, `ceil` rounding as
-/// mmdet or `stochastic` as Detectron2/RIO) or `class_aware`.
+/// mmdet or `stochastic` as Detectron2/RIO) or `class_aware`; with `group_by_aspect_ratio` its order is regrouped
+/// into batches of one orientation (mmdet's `GroupSampler`, which the LVIS configs set).
 public struct SamplerSection: Codable, Sendable, Equatable {
     public var type: String
     public var threshold: Double
     public var rounding: RepeatFactorSampler.Rounding
+    public var groupByAspectRatio: Bool
 
-    public init(type: String = "shuffled", threshold: Double = 0.001, rounding: RepeatFactorSampler.Rounding = .ceil) {
+    public init(
+        type: String = "shuffled", threshold: Double = 0.001, rounding: RepeatFactorSampler.Rounding = .ceil,
+        groupByAspectRatio: Bool = false
+    ) {
         self.type = type
         self.threshold = threshold
         self.rounding = rounding
+        self.groupByAspectRatio = groupByAspectRatio
     }
 
-    /// `file` is the config file the section came from, named by the error for an unknown type.
-    public func makeSampler(dataset: InstanceDataset, seed: UInt64, file: String) throws -> any Sampler {
+    enum CodingKeys: String, CodingKey {
+        case type, threshold, rounding
+        case groupByAspectRatio = "group_by_aspect_ratio"
+    }
+
+    /// The sampler, grouped into batches of `batchSize` when `group_by_aspect_ratio` is set. `file` is the config
+    /// file the section came from, named by the error for an unknown type.
+    public func makeSampler(dataset: InstanceDataset, seed: UInt64, batchSize: Int, file: String) throws -> any Sampler {
+        let sampler = try makeBaseSampler(dataset: dataset, seed: seed, file: file)
+        guard groupByAspectRatio else { return sampler }
+        return AspectRatioGroupedSampler(base: sampler, dataset: dataset, batchSize: batchSize, seed: seed)
+    }
+
+    private func makeBaseSampler(dataset: InstanceDataset, seed: UInt64, file: String) throws -> any Sampler {
         switch type {
         case "shuffled":
             return ShuffledSampler(count: dataset.count, seed: seed)

@@ -13,6 +13,10 @@ public struct OptimizerSection: ConfigSection, Equatable {
     public var referenceBatchSize: Int?
     /// Clip the gradient norm to this value (mmdet `optimizer_config.grad_clip.max_norm`).
     public var gradClip: Double?
+    /// Sum the gradients of this many steps before each update (mmcv `GradientCumulativeOptimizerHook`
+    /// `cumulative_iters`): 8 steps of 2 images on one device for an original's 16-image batch. Linear lr scaling
+    /// (`reference_batch_size`) counts the accumulated batch, samples_per_gpu x cumulative_iters.
+    public var cumulativeIters = 1
 
     public init() {}
 
@@ -21,6 +25,7 @@ public struct OptimizerSection: ConfigSection, Equatable {
         case weightDecay = "weight_decay"
         case referenceBatchSize = "reference_batch_size"
         case gradClip = "grad_clip"
+        case cumulativeIters = "cumulative_iters"
     }
 
     public func effectiveLR(batchSize: Int) -> Double {
@@ -67,14 +72,28 @@ public struct LRSection: ConfigSection, Equatable {
         case byEpoch = "by_epoch"
     }
 
-    /// The schedule in iterations for epochs of `iterationsPerEpoch` batches. `file` is the config file the
-    /// section came from, named by the error for an unknown policy.
-    public func makeSchedule(iterationsPerEpoch: Int, totalIterations: Int, file: String) throws -> any LRSchedule {
+    /// The schedule in iterations, given the number of batches of each (1-based) epoch. A step after epoch s
+    /// falls on the first iteration after the first s epochs, summed epoch by epoch: mmcv changes an epoch-based
+    /// rate at epoch boundaries, and with stochastic repeat-factor sampling epochs differ in length, so epoch 1's
+    /// length times s would drift. `file` is the config file the section came from, named by the error for an
+    /// unknown policy.
+    public func makeSchedule(
+        iterationsInEpoch: (Int) throws -> Int, totalIterations: Int, file: String
+    ) throws -> any LRSchedule {
         let warm = warmup == nil ? 0 : warmupIters
         switch policy {
         case "step":
+            // Epoch-based steps fall on real epoch boundaries; iteration-based ones (Detectron2 style) are given.
+            var milestones = step
+            if byEpoch {
+                var boundaries = [0]
+                for epoch in 1...max(step.max() ?? 0, 1) {
+                    boundaries.append(boundaries[epoch - 1] + (try iterationsInEpoch(epoch)))
+                }
+                milestones = step.map { boundaries[max($0, 0)] }
+            }
             return WarmupMultiStepSchedule(
-                milestones: byEpoch ? step.map { $0 * iterationsPerEpoch } : step, gamma: gamma, warmupIterations: warm,
+                milestones: milestones, gamma: gamma, warmupIterations: warm,
                 warmupRatio: warmupRatio)
         case "cosine":
             return WarmupCosineSchedule(

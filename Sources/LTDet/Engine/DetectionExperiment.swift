@@ -16,7 +16,9 @@ public final class DetectionExperiment {
     public func loadDataset(_ split: DatasetSection, training: Bool) throws -> InstanceDataset {
         let dataset = try InstanceDataset(
             annotationFile: split.annFile,
-            options: InstanceDataset.Options(imageRoot: split.imgPrefix, dropImagesWithoutAnnotations: training && split.filterEmptyGT))
+            options: InstanceDataset.Options(
+                imageRoot: split.imgPrefix, dropImagesWithoutAnnotations: training && split.filterEmptyGT,
+                minImageSize: training ? InstanceDataset.minTrainingImageSize : 0))
         guard dataset.labels.count == config.model.numClasses else {
             throw ConfigError(
                 file: config.file, key: "model.num_classes",
@@ -53,7 +55,8 @@ public final class DetectionExperiment {
     func pipeline(_ section: PipelineSection, training: Bool) -> SamplePipeline {
         SamplePipeline(
             resize: section.resizePolicy, flipProbability: training ? section.flipRatio : 0,
-            normalization: config.data.normalization, rasterizeMasks: training, withMasks: training)
+            normalization: config.data.normalization, rasterizeMasks: training, withMasks: training,
+            rasterizeAtOriginalSize: section.poly2mask)
     }
 
     /// Trains, evaluating every `evaluation.interval` epochs; with `resume` it continues `resumeFrom`, else the
@@ -63,8 +66,9 @@ public final class DetectionExperiment {
     @discardableResult
     public func train(resume: Bool, resumeFrom: URL? = nil, overwrite: Bool = false) throws -> [(IoUType, EvaluationSummary)] {
         let train = try loadDataset(config.data.train, training: true)
-        let sampler = try config.data.sampler.makeSampler(dataset: train, seed: config.seed, file: config.file)
         let batchSize = config.data.samplesPerGPU
+        let sampler = try config.data.sampler.makeSampler(
+            dataset: train, seed: config.seed, batchSize: batchSize, file: config.file)
         let source = LoaderBatchSource(
             dataset: train, sampler: sampler, pipeline: pipeline(config.data.trainPipeline, training: true),
             options: DataLoader.Options(
@@ -76,18 +80,23 @@ public final class DetectionExperiment {
         try directory.recordStart(config: config)
         // A resumed run takes every weight from its checkpoint: the initial weights need not exist any more.
         let model = try makeModel(initialWeights: checkpoint == nil)
+        guard config.optimizer.cumulativeIters >= 1 else {
+            throw ConfigError(
+                file: config.file, key: "optimizer.cumulative_iters", "must be at least 1, not \(config.optimizer.cumulativeIters)")
+        }
         let optimizer = try config.optimizer.makeOptimizer(
-            parameters: model.trainableParameters(), batchSize: batchSize, file: config.file)
-        let perEpoch = try source.iterationsPerEpoch(epoch: 1)
+            parameters: model.trainableParameters(), batchSize: batchSize * config.optimizer.cumulativeIters,
+            file: config.file)
         let epochs = try config.runner.epochCount(iterationsPerEpoch: source.iterationsPerEpoch, file: config.file)
         let total = try source.totalIterations(maxEpochs: epochs, maxIterations: config.runner.maxIters)
         let schedule = try config.lrConfig.makeSchedule(
-            iterationsPerEpoch: perEpoch, totalIterations: total, file: config.file)
+            iterationsInEpoch: source.iterationsPerEpoch(epoch:), totalIterations: total, file: config.file)
         let settings = TrainerSettings(
             maxEpochs: epochs, maxIterations: config.runner.maxIters,
             checkpointEveryIterations: config.checkpointConfig.intervalIters,
             checkpointEveryEpochs: config.checkpointConfig.interval, keepCheckpoints: config.checkpointConfig.keep,
-            logEveryIterations: config.logConfig.interval, clipGradNorm: config.optimizer.gradClip)
+            logEveryIterations: config.logConfig.interval, clipGradNorm: config.optimizer.gradClip,
+            cumulativeIterations: config.optimizer.cumulativeIters)
         let trainer = try Trainer(
             model: model, source: source, optimizer: optimizer, schedule: schedule, settings: settings,
             workDirectory: workDirectory)

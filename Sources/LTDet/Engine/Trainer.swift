@@ -21,7 +21,7 @@ public final class Trainer<Model: TrainableModel, Source: EpochBatchSource> wher
     public var state: TrainerState { training.state }
 
     /// A trainer with the standard hooks: the learning-rate schedule, the optimiser update (with
-    /// `settings.clipGradNorm`), checkpoints and logging.
+    /// `settings.clipGradNorm`, accumulated over `settings.cumulativeIterations` steps), checkpoints and logging.
     public init(
         model: Model, source: Source, optimizer: any Optimizer, schedule: any LRSchedule, settings: TrainerSettings,
         workDirectory: URL
@@ -34,7 +34,12 @@ public final class Trainer<Model: TrainableModel, Source: EpochBatchSource> wher
         self.workDirectory = workDirectory
         training = try TrainingRun(model: model, optimizer: optimizer, settings: settings, workDirectory: workDirectory)
         register(LRScheduleHook(schedule: schedule))
-        register(OptimizerHook(clipGradNorm: settings.clipGradNorm))
+        if settings.cumulativeIterations > 1 {
+            register(GradientCumulativeOptimizerHook(
+                cumulativeIterations: settings.cumulativeIterations, clipGradNorm: settings.clipGradNorm))
+        } else {
+            register(OptimizerHook(clipGradNorm: settings.clipGradNorm))
+        }
         register(CheckpointHook())
         register(LoggerHook())
         register(StepCallbackHook { [unowned self] run in try self.afterIteration?(run.state) })

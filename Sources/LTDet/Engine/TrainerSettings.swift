@@ -8,11 +8,13 @@ public struct TrainerSettings: Sendable {
     public var keepCheckpoints: Int
     public var logEveryIterations: Int
     public var clipGradNorm: Double?
+    /// Steps whose gradients are summed before each optimiser update (1: every step updates).
+    public var cumulativeIterations: Int
 
     public init(
         maxEpochs: Int, maxIterations: Int? = nil, checkpointEveryIterations: Int? = nil,
         checkpointEveryEpochs: Int? = 1, keepCheckpoints: Int = 3, logEveryIterations: Int = 20,
-        clipGradNorm: Double? = nil
+        clipGradNorm: Double? = nil, cumulativeIterations: Int = 1
     ) {
         self.maxEpochs = maxEpochs
         self.maxIterations = maxIterations
@@ -21,5 +23,6 @@ public struct TrainerSettings: Sendable {
         self.keepCheckpoints = keepCheckpoints
         self.logEveryIterations = logEveryIterations
         self.clipGradNorm = clipGradNorm
+        self.cumulativeIterations = cumulativeIterations
     }
 }

@@ -66,7 +66,8 @@ public protocol ClassificationLoss: StatefulComponent {
 }
 
 extension ClassificationLoss {
-    /// A linear classifier initialised as mmdet's box head: weights N(0, 0.01), bias 0.
+    /// A linear classifier initialised as mmdet's box head: weights N(0, 0.01), bias 0 (the sigmoid losses
+    /// start at a prior instead: `SigmoidClassifierPrior`).
     public func makeClassifier(inputFeatures: Int, generator: Generator?) throws -> any UnaryLayer {
         let fc = try Linear(inputFeatures, outputWidth, generator: generator)
         try Init.normal(fc.weight, std: 0.01, generator: generator)

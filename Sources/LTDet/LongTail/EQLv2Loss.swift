@@ -42,6 +42,11 @@ public final class EQLv2Loss: ClassificationLoss {
 
     public var outputWidth: Int { numClasses + 1 }
 
+    /// Starts every sigmoid at p = 0.001, as the original heads do (`SigmoidClassifierPrior`).
+    public func makeClassifier(inputFeatures: Int, generator: Generator?) throws -> any UnaryLayer {
+        try SigmoidClassifierPrior.makeClassifier(inputFeatures: inputFeatures, outputWidth: outputWidth, generator: generator)
+    }
+
     public func callAsFunction(_ input: ClassificationLossInput) throws -> LossTerms {
         try input.validate(for: self)
         let logits = input.logits
@@ -99,7 +104,11 @@ public final class EQLv2Loss: ClassificationLoss {
     }
 
     /// sigmoid(z_c) * (1 - sigmoid(z_C)) for the classes, sigmoid(z_C) last.
-    public func scores(_ logits: Tensor) throws -> Tensor { try ObjectnessSigmoidScores.scores(logits) }
+    public func scores(_ logits: Tensor) throws -> Tensor {
+        let s = try logits.sigmoid()
+        let background = try s.narrow(dim: 1, start: numClasses, length: 1)
+        return try Tensor.cat([s.narrow(dim: 1, start: 0, length: numClasses) * (1 - background), background], dim: 1)
+    }
 
     public func stateDict() -> [String: Tensor] {
         var state = pcb?.confusion.stateDict() ?? [:]

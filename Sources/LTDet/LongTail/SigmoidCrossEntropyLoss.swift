@@ -1,9 +1,14 @@
 import Torch
 
-/// Per-class sigmoid binary cross-entropy over C+1 outputs, as mmdet 2.x's box head with
-/// `CrossEntropyLoss(use_sigmoid=True)`: one-hot targets over all C+1 columns, so the last column acts as an
-/// objectness (background) channel; summed over RoIs and columns and divided by the number of all RoIs.
-/// Test-time scores use that channel as EQL v2 does: sigmoid(z_c) * (1 - sigmoid(z_C)), background last.
+/// Per-class sigmoid binary cross-entropy, the sigmoid baseline of tztztztztz/eqlv2 (its mmdet 2.3 box head with
+/// `CrossEntropyLoss(use_sigmoid=True)`): C outputs, one per foreground class, no background output; a background
+/// RoI has every target 0. Summed over RoIs and classes and divided by the number of all RoIs. Test-time scores are
+/// the class sigmoids with a zero background column, as that head's `get_bboxes` (`sigmoid`, then a dummy
+/// background probability of 0).
+///
+/// Upstream mmdet 2.1x (and PCB's 2.16) would instead build C+1 outputs for this loss and score them with a
+/// softmax (its `get_bboxes` has no sigmoid branch), a test activation that does not match the training loss,
+/// so it is not offered.
 public final class SigmoidCrossEntropyLoss: ClassificationLoss {
     public let numClasses: Int
     public let lossWeight: Double
@@ -13,26 +18,27 @@ public final class SigmoidCrossEntropyLoss: ClassificationLoss {
         self.lossWeight = lossWeight
     }
 
-    public var outputWidth: Int { numClasses + 1 }
+    public var outputWidth: Int { numClasses }
+
+    /// Starts every sigmoid at p = 0.001, as the original heads do (`SigmoidClassifierPrior`).
+    public func makeClassifier(inputFeatures: Int, generator: Generator?) throws -> any UnaryLayer {
+        try SigmoidClassifierPrior.makeClassifier(inputFeatures: inputFeatures, outputWidth: outputWidth, generator: generator)
+    }
 
     public func callAsFunction(_ input: ClassificationLossInput) throws -> LossTerms {
         try input.validate(for: self)
-        let target = try input.labels.oneHot(numClasses: outputWidth).to(input.logits.dtype)
+        // One-hot over C+1, background column dropped: background rows have all-zero targets.
+        let target = try input.labels.oneHot(numClasses: numClasses + 1).narrow(dim: 1, start: 0, length: numClasses)
+            .to(input.logits.dtype)
         let perElement = try Functional.binaryCrossEntropyWithLogits(input.logits, target, reduction: .none)
         let loss = try input.reduce(perElement.sum(dim: 1), weights: input.rowWeights()) * lossWeight
         let accuracy = try ClassificationAccuracy.percent(input.logits, input.labels)
         return LossTerms(losses: ["loss_cls": loss], metrics: ["acc": accuracy])
     }
 
-    public func scores(_ logits: Tensor) throws -> Tensor { try ObjectnessSigmoidScores.scores(logits) }
-}
-
-/// The test-time activation shared by the sigmoid losses whose last column is a background channel.
-enum ObjectnessSigmoidScores {
-    static func scores(_ logits: Tensor) throws -> Tensor {
-        let s = try logits.sigmoid()
-        let c = logits.size(1) - 1
-        let background = try s.narrow(dim: 1, start: c, length: 1)
-        return try Tensor.cat([s.narrow(dim: 1, start: 0, length: c) * (1 - background), background], dim: 1)
+    /// The class sigmoids, then a background column of zeros.
+    public func scores(_ logits: Tensor) throws -> Tensor {
+        let background = try Tensor.zeros([logits.size(0), 1], dtype: logits.dtype, device: logits.device)
+        return try Tensor.cat([logits.sigmoid(), background], dim: 1)
     }
 }

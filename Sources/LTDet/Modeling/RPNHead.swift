@@ -12,7 +12,9 @@ public struct ProposalConfig: Codable, Sendable, Equatable {
     /// Proposals kept per image after NMS.
     public var maxPerImage: Int
     public var iouThreshold: Double
-    /// Boxes whose width or height is not above this are dropped.
+    /// Boxes whose width or height is not above this are dropped; a negative value keeps every box. mmdet from
+    /// 2.1x (PCB's 2.16, the upstream LVIS and Seesaw configs) filters at `min_bbox_size: 0`, dropping degenerate
+    /// boxes; eqlv2's mmdet 2.3 and LOCE's 2.8 skip the filter at 0, which is -1 here (their configs set it).
     public var minBoxSize: Double
 
     enum CodingKeys: String, CodingKey {
@@ -132,7 +134,7 @@ public final class RPNHead: Module {
     }
 
     /// Per image: the top `nmsPre` anchors of each level by objectness, decoded and clipped to the input,
-    /// boxes not larger than `minBoxSize` dropped, NMS within each level, the best `maxPerImage` kept.
+    /// boxes not larger than `minBoxSize` dropped (unless it is negative), NMS within each level, the best `maxPerImage` kept.
     public func proposals(_ output: Output, metas: [ImageMeta], config: ProposalConfig) throws -> [Proposals] {
         try withNoGrad {
             let sizes = featureSizes(output)
@@ -160,11 +162,13 @@ public final class RPNHead: Module {
                 var b = try Tensor.cat(boxes)
                 var s = try Tensor.cat(scores)
                 var l = try Tensor.cat(levels)
-                let box = Boxes(b)
-                let keepSize = try box.widths().gt(config.minBoxSize).logicalAnd(box.heights().gt(config.minBoxSize))
-                if try keepSize.all().item() == 0 {
-                    let kept = try keepSize.nonzero().reshape(-1)
-                    (b, s, l) = (try b.index(kept), try s.index(kept), try l.index(kept))
+                if config.minBoxSize >= 0 {
+                    let box = Boxes(b)
+                    let keepSize = try box.widths().gt(config.minBoxSize).logicalAnd(box.heights().gt(config.minBoxSize))
+                    if try keepSize.all().item() == 0 {
+                        let kept = try keepSize.nonzero().reshape(-1)
+                        (b, s, l) = (try b.index(kept), try s.index(kept), try l.index(kept))
+                    }
                 }
                 let keep = try DetectionOps.batchedNMS(boxes: b, scores: s, classes: l, iouThreshold: config.iouThreshold)
                     .slice(dim: 0, end: config.maxPerImage)

@@ -3,9 +3,13 @@ import LVISKit
 
 /// A COCO or LVIS (v0.5, v1) instance segmentation dataset: annotation file plus image folder.
 ///
-/// Crowd annotations and boxes without area are left out of the targets, as MMDetection and
-/// Detectron2 do for training. With `dropImagesWithoutAnnotations` (training) images with no
-/// usable instance are removed, so samplers, repeat factors and epoch lengths see the same list.
+/// The targets are filtered as mmdet 2.x's `CocoDataset._parse_ann_info` (LVIS datasets inherit it): an
+/// annotation marked `ignore`, a box that does not overlap the image, one narrower or shorter than 1 px and one
+/// whose `area` is not positive are left out, and crowd regions are not targets. With
+/// `dropImagesWithoutAnnotations` (training, `filter_empty_gt`) an image is removed as `_filter_imgs` removes it:
+/// when no annotation at all names it, even one the box rules then leave out (mmdet trains such an image with
+/// no targets); `minImageSize` removes images whose shorter side is smaller (`_filter_imgs(min_size=32)` in
+/// training). Samplers, repeat factors and epoch lengths all see the list that remains.
 public struct InstanceDataset: Sendable {
     public let images: [DatasetImage]
     public let labels: CategoryLabelMap
@@ -15,13 +19,21 @@ public struct InstanceDataset: Sendable {
         public var imageRoot: String
         public var pathConvention: ImagePathConvention = .automatic
         public var dropImagesWithoutAnnotations: Bool = false
+        public var minImageSize: Int = 0
 
-        public init(imageRoot: String, pathConvention: ImagePathConvention = .automatic, dropImagesWithoutAnnotations: Bool = false) {
+        public init(
+            imageRoot: String, pathConvention: ImagePathConvention = .automatic, dropImagesWithoutAnnotations: Bool = false,
+            minImageSize: Int = 0
+        ) {
             self.imageRoot = imageRoot
             self.pathConvention = pathConvention
             self.dropImagesWithoutAnnotations = dropImagesWithoutAnnotations
+            self.minImageSize = minImageSize
         }
     }
+
+    /// mmdet's `_filter_imgs(min_size=32)`, applied to training sets only.
+    public static let minTrainingImageSize = 32
 
     /// Reads COCO or LVIS ground truth through LVISKit.
     public init(annotationFile path: String, options: Options) throws {
@@ -31,33 +43,50 @@ public struct InstanceDataset: Sendable {
     public init(groundTruth: LVISDataset, annotationPath: String = "<memory>", options: Options) throws {
         labels = CategoryLabelMap(categories: groundTruth.categories.map { ($0.id, $0.name, $0.frequency) })
         self.annotationPath = annotationPath
+        let sizeOfImage = Dictionary(groundTruth.images.map { ($0.id, (width: Double($0.width), height: Double($0.height))) },
+                                     uniquingKeysWith: { first, _ in first })
         var instancesOfImage: [Int: [DatasetInstance]] = [:]
+        var categoriesOfImage: [Int: [Int]] = [:]
         for a in groundTruth.annotations {
             guard let label = labels.label(forCategoryID: a.categoryId) else {
                 throw DatasetError.unknownCategory(annotationFile: annotationPath, categoryID: a.categoryId, annotationID: a.id)
             }
-            guard !a.iscrowd, let bbox = a.bbox, bbox.count == 4, bbox[2] > 0, bbox[3] > 0 else { continue }
+            categoriesOfImage[a.imageId, default: []].append(a.categoryId)
+            guard !a.ignore, !a.iscrowd, let bbox = a.bbox, bbox.count == 4, let size = sizeOfImage[a.imageId],
+                  Self.isTrainingBox(bbox, area: a.area, imageWidth: size.width, imageHeight: size.height) else { continue }
             instancesOfImage[a.imageId, default: []].append(
-                DatasetInstance(label: label, box: BoundingBox(xywh: bbox), mask: a.segmentation.map(InstanceDataset.mask)))
+                DatasetInstance(label: label, box: BoundingBox(xywh: bbox), mask: a.segmentation.map(InstanceDataset.mask),
+                                annotationID: a.id))
         }
         var images: [DatasetImage] = []
         for entry in groundTruth.images {
             let instances = instancesOfImage[entry.id] ?? []
-            if options.dropImagesWithoutAnnotations && instances.isEmpty { continue }
+            let categories = categoriesOfImage[entry.id] ?? []
+            if options.dropImagesWithoutAnnotations && categories.isEmpty { continue }
+            if min(entry.width, entry.height) < options.minImageSize { continue }
             guard let relative = options.pathConvention.relativePath(fileName: entry.fileName, cocoURL: entry.cocoURL) else {
                 throw DatasetError.imageWithoutPath(annotationFile: annotationPath, imageID: entry.id)
             }
             images.append(DatasetImage(id: entry.id, path: (options.imageRoot as NSString).appendingPathComponent(relative),
-                                       width: entry.width, height: entry.height, instances: instances))
+                                       width: entry.width, height: entry.height, instances: instances,
+                                       annotatedCategoryIDs: categories))
         }
         self.images = images
     }
 
     public var count: Int { images.count }
 
-    /// The category ids annotated in each image, for repeat factors and class-aware samplers.
-    public var imageCategories: [[Int]] {
-        images.map { $0.instances.map { labels.categoryID(forLabel: $0.label) } }
+    /// The category ids of every annotation of each image, targets or not, for repeat factors and class-aware
+    /// samplers: mmdet's `get_cat_ids` reads the raw annotations, not the filtered targets.
+    public var imageCategories: [[Int]] { images.map(\.annotatedCategoryIDs) }
+
+    /// mmdet's `_parse_ann_info` box rules: the box overlaps the image, is at least 1 px wide and high, and the
+    /// annotation's area is positive.
+    static func isTrainingBox(_ xywh: [Double], area: Double, imageWidth: Double, imageHeight: Double) -> Bool {
+        let (x, y, w, h) = (xywh[0], xywh[1], xywh[2], xywh[3])
+        let overlapWidth = max(0, min(x + w, imageWidth) - max(x, 0))
+        let overlapHeight = max(0, min(y + h, imageHeight) - max(y, 0))
+        return overlapWidth * overlapHeight > 0 && area > 0 && w >= 1 && h >= 1
     }
 
     private static func mask(_ segmentation: LVISDataset.Segmentation) -> InstanceMask {

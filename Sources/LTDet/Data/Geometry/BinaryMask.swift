@@ -43,6 +43,25 @@ public struct BinaryMask: Sendable, Equatable {
         return BinaryMask(width: newWidth, height: newHeight, values: out)
     }
 
+    /// Nearest-neighbour resampling as OpenCV's `cv2.resize(..., INTER_NEAREST)`, which mmdet's
+    /// `BitmapMasks.rescale` calls through `mmcv.imrescale`: output pixel x takes source pixel
+    /// floor(x * width / newWidth) (corners aligned, not centres), so training masks match mmdet's bit for bit.
+    /// The step is computed as OpenCV's `resizeNN` computes it, 1 / (newWidth / width), whose rounding decides
+    /// the pixels where x * width / newWidth is a whole number.
+    public func resizedLikeOpenCV(width newWidth: Int, height newHeight: Int) -> BinaryMask {
+        func sources(_ count: Int, from size: Int) -> [Int] {
+            let step = 1 / (Double(count) / Double(size))
+            return (0 ..< count).map { min(Int((Double($0) * step).rounded(.down)), size - 1) }
+        }
+        let sourceX = sources(newWidth, from: width), sourceY = sources(newHeight, from: height)
+        var out = [UInt8](repeating: 0, count: newWidth * newHeight)
+        for y in 0 ..< newHeight {
+            let row = sourceY[y] * width
+            for x in 0 ..< newWidth { out[y * newWidth + x] = values[row + sourceX[x]] }
+        }
+        return BinaryMask(width: newWidth, height: newHeight, values: out)
+    }
+
     public func flippedHorizontally() -> BinaryMask {
         var out = values
         for y in 0 ..< height {

@@ -1,20 +1,31 @@
 /// The per-image transforms of training and testing (MMDetection's `train_pipeline` and
 /// `test_pipeline` for Mask R-CNN): keep-ratio resize with a multi-scale choice, random horizontal
-/// flip, and optionally rasterising polygon masks at the final size, all on the loader's worker
-/// threads. Normalisation and padding happen when the batch is assembled (`ImageBatch`).
+/// flip, and optionally rasterising masks, all on the loader's worker threads. Normalisation and
+/// padding happen when the batch is assembled (`ImageBatch`).
+///
+/// With `rasterizeAtOriginalSize` rasterised masks are made as mmdet's bitmap path makes them
+/// (`LoadAnnotations(poly2mask=True)`, then `Resize`, then `RandomFlip`): polygons are rasterised at the
+/// original image size with pycocotools' rules, the bitmap is rescaled with OpenCV's nearest neighbour and
+/// then flipped (scripts/reference/check_masks.sh compares it with mmdet's path written with pycocotools and
+/// numpy). Without it the polygons are scaled and flipped and rasterised at the transformed size, which
+/// moves about 1% of the mask pixels; eqlv2's LVIS configs use `poly2mask=False`, whose `PolygonMasks`
+/// rasterise each target polygon in its RoI at 28 x 28, closer to this than to the bitmap path.
 public struct SamplePipeline: Sendable {
     public var resize: ResizePolicy
     public var flipProbability: Double
     public var normalization: Normalization
     /// Padded batch sides are multiples of this.
     public var sizeDivisor: Int
-    /// Turn polygon masks into bitmaps at the transformed size on the worker threads.
+    /// Turn masks into bitmaps at the transformed size on the worker threads, as mmdet does.
     public var rasterizeMasks: Bool
     /// Keep mask geometry at all (box-only detectors drop it).
     public var withMasks: Bool
+    /// Rasterise at the original size and rescale the bitmap (mmdet `poly2mask=True`).
+    public var rasterizeAtOriginalSize: Bool
 
     public init(resize: ResizePolicy, flipProbability: Double, normalization: Normalization = .imageNetRGB,
-                sizeDivisor: Int = 32, rasterizeMasks: Bool = true, withMasks: Bool = true) {
+                sizeDivisor: Int = 32, rasterizeMasks: Bool = true, withMasks: Bool = true,
+                rasterizeAtOriginalSize: Bool = true) {
         precondition((0 ... 1).contains(flipProbability) && sizeDivisor >= 1)
         self.resize = resize
         self.flipProbability = flipProbability
@@ -22,6 +33,7 @@ public struct SamplePipeline: Sendable {
         self.sizeDivisor = sizeDivisor
         self.rasterizeMasks = rasterizeMasks
         self.withMasks = withMasks
+        self.rasterizeAtOriginalSize = rasterizeAtOriginalSize
     }
 
     public static let lvisTraining = SamplePipeline(resize: .lvisTraining, flipProbability: 0.5)
@@ -46,9 +58,14 @@ public struct SamplePipeline: Sendable {
             if case .bitmap(let bitmap) = mask, bitmap.width != image.width || bitmap.height != image.height {
                 mask = .bitmap(bitmap.resized(width: image.width, height: image.height))
             }
-            mask = mask.scaled(x: sx, y: sy, toWidth: size.width, height: size.height)
+            if rasterizeMasks && rasterizeAtOriginalSize {
+                mask = .bitmap(mask.rasterized(width: image.width, height: image.height)
+                    .resizedLikeOpenCV(width: size.width, height: size.height))
+            } else {
+                mask = mask.scaled(x: sx, y: sy, toWidth: size.width, height: size.height)
+            }
             if flip { mask = mask.flippedHorizontally(imageWidth: size.width) }
-            if rasterizeMasks { mask = .bitmap(mask.rasterized(width: size.width, height: size.height)) }
+            if rasterizeMasks && !rasterizeAtOriginalSize { mask = .bitmap(mask.rasterized(width: size.width, height: size.height)) }
             masks.append(mask)
         }
         let meta = ImageMeta(imageID: item.id, path: item.path, originalWidth: image.width, originalHeight: image.height,

@@ -1,0 +1,127 @@
+"""Training mask targets against mmdet 2.x's path, written with pycocotools and numpy, through `ltdet dev masks`.
+
+    python masks.py LTDET_BIN WORKDIR SEED IMAGES ANNOTATION_FILE...
+
+IMAGES: how many images of each file (with targets) to check, 0 for all.
+
+mmdet's path (read for facts: mmdet/datasets/pipelines/loading.py `LoadAnnotations(poly2mask=True)._poly2mask`,
+transforms.py `Resize._resize_masks` and `RandomFlip`, mmdet/core/mask/structures.py `BitmapMasks.rescale` / `flip`,
+mmcv `imrescale` / `rescale_size` / `imresize`):
+1. rasterise each instance at the original image size: `frPyObjects(polygons, h, w)`, `merge`, `decode`;
+2. rescale the bitmap like the image, keep ratio: scale = min(long / max(h, w), short / min(h, w)), new size
+   int(w * scale + 0.5) x int(h * scale + 0.5), with `cv2.resize(..., INTER_NEAREST)`, whose `resizeNN` takes source
+   pixel floor(x * (1 / (new_w / w))), clamped to the last one;
+3. flip left-right (np.flip) when the image is flipped.
+Step 2's index rule is written with numpy and, when OpenCV is installed, checked against cv2.resize itself.
+
+For each file, scale (the LVIS short sides 640 and 800 and one drawn from 640..800) and flip, every mask LTDet makes
+must equal mmdet's pixel for pixel. The script also reports how many pixels rasterising the scaled polygon (LTDet's
+earlier way) would have changed, which is why the order matters.
+"""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pycocotools.mask as mask_util
+from safetensors.numpy import load_file
+
+
+def rasterise(segmentation, h, w):
+    if isinstance(segmentation, list):
+        rle = mask_util.merge(mask_util.frPyObjects(segmentation, h, w))
+    elif isinstance(segmentation["counts"], list):
+        rle = mask_util.frPyObjects(segmentation, h, w)
+    else:
+        rle = segmentation
+    return mask_util.decode(rle)
+
+
+def rescaled_size(w, h, short, long):
+    scale = min(long / max(h, w), short / min(h, w))
+    return int(w * float(scale) + 0.5), int(h * float(scale) + 0.5)
+
+
+def nearest_like_opencv(mask, new_w, new_h):
+    h, w = mask.shape
+    xs = np.minimum(np.floor(np.arange(new_w) * (1.0 / (new_w / w))).astype(np.int64), w - 1)
+    ys = np.minimum(np.floor(np.arange(new_h) * (1.0 / (new_h / h))).astype(np.int64), h - 1)
+    return mask[ys[:, None], xs[None, :]]
+
+
+def mmdet_mask(ann, info, short, long, flip, cv2):
+    h, w = info["height"], info["width"]
+    bitmap = rasterise(ann["segmentation"], h, w)
+    new_w, new_h = rescaled_size(w, h, short, long)
+    out = nearest_like_opencv(bitmap, new_w, new_h)
+    if cv2 is not None and not np.array_equal(out, cv2.resize(bitmap, (new_w, new_h), interpolation=cv2.INTER_NEAREST)):
+        raise AssertionError(f"annotation {ann['id']}: the numpy nearest rule differs from cv2.resize")
+    return np.flip(out, axis=1) if flip else out
+
+
+def scaled_polygon_mask(ann, info, short, long, flip):
+    h, w = info["height"], info["width"]
+    new_w, new_h = rescaled_size(w, h, short, long)
+    sx, sy = new_w / w, new_h / h
+    polygons = []
+    for p in ann["segmentation"]:
+        q = np.array(p, dtype=np.float64).reshape(-1, 2) * [sx, sy]
+        if flip:
+            q[:, 0] = new_w - q[:, 0]
+        polygons.append(q.reshape(-1).tolist())
+    return rasterise(polygons, new_h, new_w)
+
+
+def main():
+    ltdet, work, seed, images, files = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:]
+    try:
+        import cv2
+    except ImportError:
+        cv2 = None
+    rng = np.random.default_rng(seed)
+    failures = 0
+    for path in files:
+        with open(path) as f:
+            data = json.load(f)
+        anns = {a["id"]: a for a in data["annotations"]}
+        imgs = {i["id"]: i for i in data["images"]}
+        for short in (640, 800, int(rng.choice(np.arange(640, 801, 32)))):
+            for flip in (False, True):
+                out = f"{work}/masks.safetensors"
+                run = subprocess.run([ltdet, "dev", "masks", "--ann", path, "--short-side", str(short), "--out", out,
+                                      "--images", str(images)] + (["--flip"] if flip else []), capture_output=True, text=True)
+                if run.returncode != 0:
+                    print(f"FAIL {path} short {short} flip {flip}: ltdet exited {run.returncode}: {run.stderr.strip()}")
+                    failures += 1
+                    continue
+                got = load_file(out)
+                masks = wrong = pixels = moved = polygon_masks = 0
+                for key in (k for k in got if k.startswith("masks.")):
+                    image_id = int(key.split(".", 1)[1])
+                    for ann_id, mask in zip(got[f"ids.{image_id}"], got[key]):
+                        ann, info = anns[int(ann_id)], imgs[image_id]
+                        want = mmdet_mask(ann, info, short, 1333, flip, cv2)
+                        masks += 1
+                        if mask.shape != want.shape or not np.array_equal(mask, want):
+                            wrong += 1
+                            if wrong <= 3:
+                                diff = "shape" if mask.shape != want.shape else int((mask != want).sum())
+                                print(f"FAIL {path} image {image_id} annotation {int(ann_id)} short {short} flip {flip}: "
+                                      f"{diff} pixels differ from mmdet's")
+                        if isinstance(ann["segmentation"], list):
+                            pixels += int(want.sum())
+                            moved += int((scaled_polygon_mask(ann, info, short, 1333, flip) != want).sum())
+                            polygon_masks += 1
+                if wrong or masks == 0:
+                    failures += 1
+                    print(f"FAIL {path} short {short} flip {flip}: {wrong} of {masks} masks differ from mmdet's")
+                else:
+                    print(f"masks: {path} short {short} flip {flip}: {masks} masks equal mmdet's "
+                          f"(rasterising the scaled polygons would move {moved} of {pixels} mask pixels "
+                          f"of {polygon_masks} masks)")
+    print(f"masks: numpy's nearest rule {'checked against cv2.resize' if cv2 else 'not checked (no OpenCV)'} (seed {seed})")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
