@@ -41,13 +41,20 @@ public struct LongTailComponentConfig: Codable, Sendable, Equatable {
     }
 }
 
-/// What a component may need to build itself: the model's sizes.
+/// What a component may need to build itself: the model's sizes, and the parts of the RoI head it may share.
 public struct LongTailBuildContext {
     public var numClasses: Int
     /// Channels and size of the pooled RoI features, and width of the features after the shared FCs.
     public var roiChannels: Int
     public var roiSize: Int
     public var sharedWidth: Int
+    /// The box head's classification loss, whose running state a component may read (MFS samples classes
+    /// by EBL's mean scores).
+    public var classificationLoss: any ClassificationLoss
+    /// The box head's RoIAlign over P2..P5 and its box coder, for components that pool and encode boxes of
+    /// their own exactly as the sampled RoIs are.
+    public var boxPooler: MultiLevelRoIAlign
+    public var boxCoder: DeltaXYWHBoxCoder
 }
 
 /// Builds long-tail components from config by `type`. Methods register here; tests and plug-ins may add
@@ -57,7 +64,9 @@ public enum LongTailComponentRegistry {
 
     /// The methods LTDet ships, by config type: one line per method (LOCE's feature sampling and RIO's replay
     /// arrive here).
-    private static let builtIn: [String: Factory] = [:]
+    private static let builtIn: [String: Factory] = [
+        "MFS": { config, model in try MemoryAugmentedFeatureSampling(config: config, model: model) },
+    ]
 
     private static let factories = Mutex<[String: Factory]>(builtIn)
 
