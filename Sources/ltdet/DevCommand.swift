@@ -11,6 +11,7 @@ struct DevCommand: ParsableCommand {
             DevBoxHeadCommand.self,
             DevConfusionCommand.self,
             DevModelCheckCommand.self,
+            DevMFSCommand.self,
         ]
     )
 }

@@ -77,6 +77,23 @@ import Torch
         #expect(a.optimizer.count == trainable.trainableParameters().count)
     }
 
+    /// LOCE's shipped stage-2 configs are its recipe over the matching stage 1.
+    @Test(arguments: [
+        ("loce_mask_rcnn_r50_fpn_normed_mask_mstrain_2x_lvis_v1.yaml", 1203, 50),
+        ("loce_mask_rcnn_r50_fpn_normed_mask_mstrain_2x_lvis_v0.5.yaml", 1230, 50),
+        ("loce_mask_rcnn_r101_fpn_normed_mask_mstrain_2x_lvis_v1.yaml", 1203, 101),
+    ])
+    func shippedStageTwoConfigsAreLOCEsRecipe(_ file: String, classes: Int, depth: Int) throws {
+        let config = try ExperimentConfig.load(ShippedConfigTests.root.appendingPathComponent("loce/\(file)").path)
+        #expect(config.model.numClasses == classes && config.model.backbone.depth == depth)
+        #expect(config.trainParams == Self.trained && config.balancedInit?.imagesPerClass == 5 && config.pretrained == nil)
+        #expect(config.loadFrom == "work_dirs/" + file.dropFirst("loce_".count).dropLast(".yaml".count))
+        #expect(config.model.roiHead.bboxHead.lossCls?.type == "EquilibriumLoss")
+        #expect(config.model.roiHead.longTail?.map(\.type) == ["MFS"])
+        #expect(config.model.roiHead.maskHead?.predictorCfg?.type == "NormedConv2d")
+        #expect(config.runner.maxEpochs == 6 && config.lrConfig.step == [3, 5] && config.data.sampler.type == "shuffled")
+    }
+
     @Test func aPatternThatNamesNothingIsAnError() throws {
         let model = try MaskRCNN(config: .demo(numClasses: 3), seed: 1)
         #expect(throws: ConfigError.self) { try ParameterSelection(patterns: ["fc_cls", "fc_clss"]).apply(to: model, file: "x.yaml") }

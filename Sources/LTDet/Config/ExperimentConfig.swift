@@ -25,7 +25,8 @@ public struct ExperimentConfig: ConfigSection {
     public var workDir: String?
     /// ImageNet weights for the backbone: a torchvision ResNet state dict (.pth or .safetensors).
     public var pretrained: String?
-    /// A whole-model checkpoint to start from (weights only; a fine-tuning stage, for example).
+    /// A whole-model checkpoint to start from (weights only; a fine-tuning stage, for example); a work
+    /// directory means its newest complete checkpoint.
     public var loadFrom: String?
     /// Train only the parameters whose names contain one of these (LOCE's second stage:
     /// `[fc_cls, fc_reg, rpn, mask_head]`); nil trains every parameter that is not frozen by the model.

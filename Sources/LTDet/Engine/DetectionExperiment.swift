@@ -41,7 +41,16 @@ public final class DetectionExperiment {
             }
         }
         if let path = config.loadFrom {
-            let ckpt = try Checkpoint.read(URL(fileURLWithPath: path))
+            // A work directory stands for its newest complete checkpoint (the previous stage's final weights).
+            var isDirectory: ObjCBool = false
+            var url = URL(fileURLWithPath: path)
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                guard let newest = Checkpoint.latest(in: url) else {
+                    throw ConfigError(file: config.file, key: "load_from", "\(path) holds no complete checkpoint (iter_N.json + .safetensors)")
+                }
+                url = newest
+            }
+            let ckpt = try Checkpoint.read(url)
             let mismatch = try model.load(stateDict: ckpt.model, strict: false)
             // As mmcv's load_checkpoint: a fine-tuning stage may add or drop parts, so this is a report, not an error.
             for (what, names) in [("missing (left as initialised)", mismatch.missing), ("unexpected (ignored)", mismatch.unexpected)]
