@@ -98,13 +98,4 @@ import Torch
         let model = try MaskRCNN(config: .demo(numClasses: 3), seed: 1)
         #expect(throws: ConfigError.self) { try ParameterSelection(patterns: ["fc_cls", "fc_clss"]).apply(to: model, file: "x.yaml") }
     }
-
-    /// LOCE's DistributedBalancedSampler: k images per class in order of first appearance, an image once per
-    /// class it holds, repeated when a class has fewer, disjoint blocks per rank.
-    @Test func balancedSetFollowsLOCE() {
-        let categories = [[2, 0], [0], [1], [0, 2]]
-        #expect(BalancedInitSampler(imageCategories: categories, imagesPerClass: 2).order == [0, 1, 0, 3, 2, 2])
-        let rank1 = BalancedInitSampler(imageCategories: categories, imagesPerClass: 1, shard: Shard(rank: 1, worldSize: 2))
-        #expect(rank1.order == [1, 3, 2])
-    }
 }
