@@ -14,6 +14,7 @@ struct DevCommand: ParsableCommand {
             DevModelCheckCommand.self,
             DevDatasetCommand.self,
             DevMasksCommand.self,
+            DevMFSCommand.self,
         ]
     )
 }

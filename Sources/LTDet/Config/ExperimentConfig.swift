@@ -25,8 +25,14 @@ public struct ExperimentConfig: ConfigSection {
     public var workDir: String?
     /// ImageNet weights for the backbone: a torchvision ResNet state dict (.pth or .safetensors).
     public var pretrained: String?
-    /// A whole-model checkpoint to start from (weights only; a fine-tuning stage, for example).
+    /// A whole-model checkpoint to start from (weights only; a fine-tuning stage, for example); a work
+    /// directory means its newest complete checkpoint.
     public var loadFrom: String?
+    /// Train only the parameters whose names contain one of these (LOCE's second stage:
+    /// `[fc_cls, fc_reg, rpn, mask_head]`); nil trains every parameter that is not frozen by the model.
+    public var trainParams: [String]?
+    /// A forward pass over a class-balanced set before training (LOCE's second stage).
+    public var balancedInit: BalancedInitSection?
     /// The file this configuration was loaded from, which configuration errors name (not a key).
     public var file = "<configuration built in code>"
 
@@ -41,6 +47,8 @@ public struct ExperimentConfig: ConfigSection {
         case workDir = "work_dir"
         case pretrained
         case loadFrom = "load_from"
+        case trainParams = "train_params"
+        case balancedInit = "balanced_init"
     }
 
     /// Loads a YAML file (with `_base_` inheritance) and `--set` overrides.

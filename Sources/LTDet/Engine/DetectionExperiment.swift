@@ -43,8 +43,23 @@ public final class DetectionExperiment {
             }
         }
         if let path = config.loadFrom {
-            let ckpt = try Checkpoint.read(URL(fileURLWithPath: path))
-            try model.load(stateDict: ckpt.model, strict: false)
+            // A work directory stands for its newest complete checkpoint (the previous stage's final weights).
+            var isDirectory: ObjCBool = false
+            var url = URL(fileURLWithPath: path)
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                guard let newest = Checkpoint.latest(in: url) else {
+                    throw ConfigError(file: config.file, key: "load_from", "\(path) holds no complete checkpoint (iter_N.json + .safetensors)")
+                }
+                url = newest
+            }
+            let ckpt = try Checkpoint.read(url)
+            let mismatch = try model.load(stateDict: ckpt.model, strict: false)
+            // As mmcv's load_checkpoint: a fine-tuning stage may add or drop parts, so this is a report, not an error.
+            for (what, names) in [("missing (left as initialised)", mismatch.missing), ("unexpected (ignored)", mismatch.unexpected)]
+            where !names.isEmpty {
+                FileHandle.standardError.write(Data(
+                    "load_from \(path): \(names.count) \(what): \(names.prefix(8).joined(separator: ", "))\(names.count > 8 ? ", ..." : "")\n".utf8))
+            }
         }
         return model
     }
@@ -84,6 +99,11 @@ public final class DetectionExperiment {
             throw ConfigError(
                 file: config.file, key: "optimizer.cumulative_iters", "must be at least 1, not \(config.optimizer.cumulativeIters)")
         }
+        if let patterns = config.trainParams {
+            let trainable = try ParameterSelection(patterns: patterns).apply(to: model, file: config.file)
+            FileHandle.standardError.write(Data(
+                "train_params \(patterns): \(trainable.count) of \(model.namedParameters().count) parameters train\n".utf8))
+        }
         let optimizer = try config.optimizer.makeOptimizer(
             parameters: model.trainableParameters(), batchSize: batchSize * config.optimizer.cumulativeIters,
             file: config.file)
@@ -114,6 +134,20 @@ public final class DetectionExperiment {
                 }
                 return metrics
             })
+        }
+        if let balanced = config.balancedInit {
+            guard balanced.imagesPerClass >= 1 else {
+                throw ConfigError(
+                    file: config.file, key: "balanced_init.images_per_class", "must be at least 1, got \(balanced.imagesPerClass)")
+            }
+            let initSource = LoaderBatchSource(
+                dataset: train,
+                sampler: BalancedInitSampler(imageCategories: train.imageCategories, imagesPerClass: balanced.imagesPerClass),
+                pipeline: pipeline(config.data.trainPipeline, training: true),
+                options: DataLoader.Options(
+                    batchSize: batchSize, workers: config.data.workersPerGPU, seed: config.seed,
+                    errorPolicy: try config.data.loaderErrorPolicy(file: config.file)))
+            trainer.register(BalancedInitializationHook(model: model, source: initSource))
         }
         if let checkpoint { try trainer.resume(from: checkpoint) }
         try trainer.run()

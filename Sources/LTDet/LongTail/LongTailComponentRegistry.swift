@@ -41,14 +41,19 @@ public struct LongTailComponentConfig: Codable, Sendable, Equatable {
     }
 }
 
-/// What a component may need to build itself: the model's sizes.
+/// What a component may need to build itself: the model's sizes, and the parts of the RoI head it may share.
 public struct LongTailBuildContext {
     public var numClasses: Int
     /// Channels and size of the pooled RoI features, and width of the features after the shared FCs.
     public var roiChannels: Int
     public var roiSize: Int
     public var sharedWidth: Int
-    /// The box head's regression coder (components that encode targets of their own boxes use it).
+    /// The box head's classification loss, whose running state a component may read (MFS samples classes
+    /// by EBL's mean scores).
+    public var classificationLoss: any ClassificationLoss
+    /// The box head's RoIAlign over P2..P5 and its box coder, for components that pool and encode boxes of
+    /// their own exactly as the sampled RoIs are.
+    public var boxPooler: MultiLevelRoIAlign
     public var boxCoder: DeltaXYWHBoxCoder
 }
 
@@ -57,10 +62,10 @@ public struct LongTailBuildContext {
 public enum LongTailComponentRegistry {
     public typealias Factory = @Sendable (LongTailComponentConfig, LongTailBuildContext) throws -> any LongTailComponent
 
-    /// The methods LTDet ships, by config type: one line per method (LOCE's feature sampling and RIO's replay
-    /// arrive here).
+    /// The methods LTDet ships, by config type: one line per method.
     private static let builtIn: [String: Factory] = [
         "MemoryReplay": { try MemoryReplay(config: $0, context: $1) },
+        "MFS": { config, model in try MemoryAugmentedFeatureSampling(config: config, model: model) },
     ]
 
     private static let factories = Mutex<[String: Factory]>(builtIn)

@@ -18,6 +18,9 @@ public final class MaskRCNN: Module {
     public let samplingGenerator: Generator
     /// Sums and gathers the long-tail methods' statistics across processes (single process: identity).
     public var collectives: ProcessCollectives = .singleProcess
+    /// BatchNorm layers whose parameters a fine-tuning stage froze (`ParameterSelection`): kept in evaluation
+    /// mode while training so that their statistics stay frozen with them.
+    var frozenNormalization = ModuleSet(modules: [])
 
     public var classificationLoss: any ClassificationLoss { roiHead.bboxHead.classificationLoss }
 
@@ -74,6 +77,7 @@ public final class MaskRCNN: Module {
         guard metas.count == images.size(0), targets.count == images.size(0) else {
             throw TorchError("MaskRCNN.loss: \(images.size(0)) images, \(metas.count) metas, \(targets.count) targets")
         }
+        for m in frozenNormalization.modules where m.isTraining { m.eval() }
         let features = try features(images)
         let rpnOutput = try rpnHead(features)
         var losses = try rpnHead.loss(rpnOutput, metas: metas, targets: targets, generator: context.generator)

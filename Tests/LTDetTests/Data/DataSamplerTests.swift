@@ -83,9 +83,13 @@ import Testing
         #expect(abs(rare - 67) <= 1 && abs(rarer - 67) <= 1)
     }
 
+    /// LOCE's DistributedBalancedSampler: k images per class in order of first appearance, an image once per
+    /// class it holds, repeated when a class has fewer, disjoint blocks per rank.
     @Test func balancedInitSamplerTakesFirstImagesPerClass() {
         let categories: [[Int]] = [[1], [1, 2], [1], [2], [3], [2], [1]]
-        #expect(BalancedInitSampler(imageCategories: categories, imagesPerClass: 2).order == [0, 1, 3, 4])
+        #expect(BalancedInitSampler(imageCategories: categories, imagesPerClass: 2).order == [0, 1, 1, 3, 4, 4])
+        let rank1 = BalancedInitSampler(imageCategories: categories, imagesPerClass: 1, shard: Shard(rank: 1, worldSize: 2))
+        #expect(rank1.order == [1, 3, 4])
     }
 
     @Test func cursorStateResumesExactly() throws {
