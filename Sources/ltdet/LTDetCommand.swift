@@ -19,6 +19,9 @@ struct LTDetCommand: AsyncParsableCommand {
             MaskToolCommand.self,
             SynthCommand.self,
             StatsCommand.self,
+            CompareCommand.self,
+            ConfusionMatrixCommand.self,
+            AnalyzeLogsCommand.self,
         ]
     )
 }

@@ -1,11 +1,14 @@
 import Foundation
 
-/// Appends one JSON object per line: {"mode", "epoch", "iter", values...}; what plots and tools read.
+/// Appends one JSON object per line: {"mode", "epoch", "iter", values...}; what plots and tools read. Every
+/// entry also goes to the plain-text log beside it (log.jsonl -> log.txt), for people.
 public final class JSONLinesLog {
     public let url: URL
+    private let text: PlainTextLog
 
     init(url: URL) throws {
         self.url = url
+        text = PlainTextLog(url: url.deletingPathExtension().appendingPathExtension("txt"))
         if !FileManager.default.fileExists(atPath: url.path) {
             FileManager.default.createFile(atPath: url.path, contents: nil)
         }
@@ -20,5 +23,6 @@ public final class JSONLinesLog {
         defer { try? handle.close() }
         try handle.seekToEnd()
         try handle.write(contentsOf: line)
+        try text.append(mode: mode, epoch: epoch, iteration: iteration, values: values)
     }
 }

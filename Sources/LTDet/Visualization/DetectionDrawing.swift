@@ -30,7 +30,7 @@ public enum DetectionDrawing {
             guard let detections = byImage[image.id] else { continue }
             let picture = try ImageFile.read(image.path)
             let overlay = InstanceOverlay(enlargement: max(1, 480 / max(picture.width, picture.height)))
-            let canvas = overlay.render(instances(detections, categoryNames: names, minScore: minScore), on: picture)
+            let canvas = try overlay.render(instances(detections, categoryNames: names, minScore: minScore), on: picture)
             let path = (directory as NSString).appendingPathComponent("\(image.id).png")
             try canvas.write(to: path)
             written.append(path)

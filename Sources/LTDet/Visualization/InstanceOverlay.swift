@@ -1,6 +1,6 @@
 /// Draws detections or ground truth over an image: translucent masks, box outlines and a label
 /// tag ("name 0.87") per instance. Small images (the synthetic benchmark's 128-192 px) can be
-/// enlarged first so that the 5x7 font stays readable.
+/// enlarged first so that the labels do not cover the objects.
 public struct InstanceOverlay: Sendable {
     public struct Instance: Sendable {
         public var box: BoundingBox
@@ -29,7 +29,7 @@ public struct InstanceOverlay: Sendable {
         self.enlargement = max(1, enlargement)
     }
 
-    public func render(_ instances: [Instance], on image: RGBImage) -> Canvas {
+    public func render(_ instances: [Instance], on image: RGBImage) throws -> Canvas {
         let k = enlargement
         var canvas = Canvas(image: k == 1 ? image : InstanceOverlay.enlarge(image, by: k))
         for instance in instances {
@@ -45,9 +45,12 @@ public struct InstanceOverlay: Sendable {
             canvas.strokeRect(x0: box.x0.rounded(), y0: box.y0.rounded(), x1: box.x1.rounded(), y1: box.y1.rounded(),
                               color: color, thickness: boxThickness)
             let text = instance.score.map { "\(instance.label) \(String(Int(($0 * 100).rounded())))%" } ?? instance.label
-            let height = Canvas.textSize(text).height
-            let y = box.y0 - Double(height) - 2 >= 0 ? Int(box.y0) - height - 2 : Int(box.y0) + 2
-            canvas.drawText(text, x: Int(box.x0) + 1, y: y, color: .white, background: color, backgroundAlpha: 0.8)
+            let size = try Canvas.textSize(text)
+            // Above the box when there is room, else just inside its top edge; never past the image edges.
+            let above = Int(box.y0) - size.height - 2
+            let at = canvas.placeInside(x: Int(box.x0) + 2, y: above >= 1 ? above : Int(box.y0) + 3,
+                                        width: size.width + 2, height: size.height + 1)
+            try canvas.drawText(text, x: at.x, y: at.y, color: .white, background: color, backgroundAlpha: 0.8)
         }
         return canvas
     }
