@@ -22,6 +22,7 @@ struct LTDetCommand: AsyncParsableCommand {
             CompareCommand.self,
             ConfusionMatrixCommand.self,
             AnalyzeLogsCommand.self,
+            PredictCommand.self,
         ]
     )
 }

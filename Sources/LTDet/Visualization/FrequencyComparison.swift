@@ -31,6 +31,8 @@ public enum FrequencyComparison {
                         xLabel: "training images containing the class (log scale)", yLabel: "\(iouType.rawValue) AP")
         plot.xScale = .log
         plot.yRange = 0 ... 1
+        // Rare classes sit low on the left: the top-left corner is where the points are not.
+        plot.legendCorner = .topLeft
         for group in [LVISDataset.Frequency.rare, .common, .frequent] {
             let points = runs.flatMap { run in classPoints(run.table, iouType: iouType, group: group) }
             plot.add(Plot.Series(label: CategoryResultsTable.groupName(group), points: points, mark: .scatter,
@@ -41,12 +43,10 @@ public enum FrequencyComparison {
             plot.add(Plot.Series(label: run.name, points: smoothed(points, bandwidth: bandwidth), mark: .line,
                                  color: runColor(index), size: 3))
         }
-        // Whole decades around the data: the fitted log range would reach down to 0.1 training images.
+        // A margin around the data, so that the one-image classes do not sit on the axis (the fitted log range
+        // would reach down to 0.1 training images).
         let xs = runs.flatMap { classPoints($0.table, iouType: iouType, group: nil).map(\.x) }
-        if let low = xs.min(), let high = xs.max() {
-            let first = pow(10, log10(low).rounded(.down)), last = pow(10, log10(high).rounded(.up))
-            plot.xRange = first ... max(last, first * 10)
-        }
+        if let low = xs.min(), let high = xs.max() { plot.xRange = (low / 1.4) ... max(high * 1.4, low * 10) }
         return plot
     }
 

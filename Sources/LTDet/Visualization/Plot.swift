@@ -40,6 +40,9 @@ public struct Plot: Sendable {
     public var xRange: ClosedRange<Double>?
     public var yRange: ClosedRange<Double>?
     public var showLegend = true
+    /// Where the legend box goes: the corner the data leaves empty.
+    public enum LegendCorner: Sendable { case topLeft, topRight }
+    public var legendCorner = LegendCorner.topRight
     /// Named x ticks (e.g. the groups of a bar chart) in place of numeric ones.
     public var xTickLabels: [(value: Double, label: String)]?
     public private(set) var series: [Series] = []
@@ -130,18 +133,18 @@ public struct Plot: Sendable {
         let yLabelWidth = try Canvas.textSize(yLabel, size: Plot.labelTextSize).width
         try canvas.drawVerticalText(yLabel, x: 4, y: max(2, Int((frame.top + frame.bottom) / 2) - yLabelWidth / 2),
                                     size: Plot.labelTextSize)
-        if showLegend { try drawLegend(on: &canvas, right: Int(frame.right), top: Int(frame.top)) }
+        if showLegend { try drawLegend(on: &canvas, left: Int(frame.left), right: Int(frame.right), top: Int(frame.top)) }
         return canvas
     }
 
-    private func drawLegend(on canvas: inout Canvas, right: Int, top: Int) throws {
+    private func drawLegend(on canvas: inout Canvas, left: Int, right: Int, top: Int) throws {
         let entries = series.enumerated().compactMap { index, s in s.label.map { ($0, s.color ?? Color.categorical(index), s.mark) } }
         guard !entries.isEmpty else { return }
         let size = Plot.tickTextSize
         let rowHeight = try Canvas.textSize("Ag", size: size).height + 3
         let textWidth = try entries.map { try Canvas.textSize($0.0, size: size).width }.max()!
         let boxWidth = textWidth + 32, boxHeight = entries.count * rowHeight + 6
-        let x0 = right - boxWidth - 6
+        let x0 = legendCorner == .topRight ? right - boxWidth - 6 : left + 6
         let y0 = top + 6
         canvas.fillRect(x0: Double(x0), y0: Double(y0), x1: Double(x0 + boxWidth), y1: Double(y0 + boxHeight), color: .white, alpha: 0.85)
         canvas.strokeRect(x0: Double(x0), y0: Double(y0), x1: Double(x0 + boxWidth), y1: Double(y0 + boxHeight), color: .gray)
