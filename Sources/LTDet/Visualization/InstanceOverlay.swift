@@ -39,18 +39,34 @@ public struct InstanceOverlay: Sendable {
                 canvas.overlayMask(big.values, color: color, alpha: maskAlpha)
             }
         }
+        var labels: [(text: String, color: Color, box: BoundingBox)] = []
         for instance in instances {
             let color = instance.color ?? InstanceOverlay.color(for: instance.label)
             let box = instance.box.scaled(x: Double(k), y: Double(k))
             canvas.strokeRect(x0: box.x0.rounded(), y0: box.y0.rounded(), x1: box.x1.rounded(), y1: box.y1.rounded(),
                               color: color, thickness: boxThickness)
             let text = instance.score.map { "\(instance.label) \(String(Int(($0 * 100).rounded())))%" } ?? instance.label
-            let size = try Canvas.textSize(text)
-            // Above the box when there is room, else just inside its top edge; never past the image edges.
-            let above = Int(box.y0) - size.height - 2
-            let at = canvas.placeInside(x: Int(box.x0) + 2, y: above >= 1 ? above : Int(box.y0) + 3,
-                                        width: size.width + 2, height: size.height + 1)
-            try canvas.drawText(text, x: at.x, y: at.y, color: .white, background: color, backgroundAlpha: 0.8)
+            labels.append((text, color, box))
+        }
+        // The last instance (the highest score, as callers order them) picks its place first; the others avoid
+        // the tags already placed where they can, so that no tag hides another's text.
+        var placed: [(x: Int, y: Int, width: Int, height: Int)] = []
+        var tags: [(text: String, color: Color, x: Int, y: Int)] = []
+        for label in labels.reversed() {
+            let size = try Canvas.textSize(label.text)
+            let (width, height) = (size.width + 4, size.height + 2)
+            let candidates = [Int(label.box.y0) - height, Int(label.box.y0) + 2, Int(label.box.y1) + 1,
+                              Int(label.box.y1) - height - 1]
+                .map { canvas.placeInside(x: Int(label.box.x0), y: $0, width: width, height: height) }
+            func free(_ p: (x: Int, y: Int)) -> Bool {
+                !placed.contains { p.x < $0.x + $0.width && $0.x < p.x + width && p.y < $0.y + $0.height && $0.y < p.y + height }
+            }
+            let at = candidates.first(where: free) ?? candidates[0]
+            placed.append((at.x, at.y, width, height))
+            tags.append((label.text, label.color, at.x + 2, at.y + 1))
+        }
+        for tag in tags.reversed() {
+            try canvas.drawText(tag.text, x: tag.x, y: tag.y, color: .white, background: tag.color, backgroundAlpha: 0.8)
         }
         return canvas
     }
