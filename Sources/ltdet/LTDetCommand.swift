@@ -23,6 +23,7 @@ struct LTDetCommand: AsyncParsableCommand {
             ConfusionMatrixCommand.self,
             AnalyzeLogsCommand.self,
             PredictCommand.self,
+            BrowseDatasetCommand.self,
         ]
     )
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every analysis command on the outputs of a small demo, as a user would from a clean checkout:
 # ltdet demo (a few iterations), then ltdet test (a second run: 20 RPN proposals), eval --per-class, compare,
-# confusion-matrix, analyze-logs, predict and viz --with-gt; checks that each writes what it promises and that
+# confusion-matrix, analyze-logs, predict, viz --with-gt and browse-dataset; checks that each writes what it promises and that
 # every PNG decodes. Needs LTDET_BIN and PYTHON (scripts/test exports them). Usage: check_analysis_commands.sh
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -46,6 +46,9 @@ expect "$work/predict/results.json" "$work/predict/images.json"
 run "$LTDET_BIN" viz --ann "$data/annotations/val.json" --results "$results" --images "$data/images" \
   --out "$work/viz" --limit 2 --min-score 0 --with-gt
 [ "$(ls "$work/viz"/*.png 2>/dev/null | wc -l)" -ge 1 ] || { failed=$((failed + 1)); echo "FAILED: viz --with-gt wrote no picture"; }
+
+run "$LTDET_BIN" browse-dataset "$config" --out "$work/browse" --limit 2 --set "${paths[@]}"
+[ "$(ls "$work/browse"/*.png 2>/dev/null | wc -l)" = 2 ] || { failed=$((failed + 1)); echo "FAILED: browse-dataset did not write 2 pictures"; }
 
 # Every picture decodes as a PNG with some ink on it.
 run "$PYTHON" - "$work" <<'PY'
