@@ -22,9 +22,18 @@ import Testing
         #expect(lines[0].hasSuffix("Epoch [1][iter 4]  lr: 2.000e-02, eta: 1:02:05, time: 0.500, loss_cls: 0.5000, loss: 1.2500, grad_norm: 2.0000"))
         #expect(lines[1].hasSuffix("Epoch(val) [1][iter 4]  bbox_AP: 0.1250"))
 
+        // And to a TensorBoard event file: two records after the file-version record, each framed with CRCs.
+        let events = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("tf_logs").path)
+        #expect(events.count == 1 && events[0].hasPrefix("events.out.tfevents."))
+
         let back = try TrainingLog(path: log.url.path)
         #expect(back.series("loss", mode: "train") == [Point2D(4, 1.25)])
         #expect(back.keys(mode: "val") == ["bbox_AP"])
+    }
+
+    /// The published CRC-32C check value (RFC 3720's test vector "123456789").
+    @Test func crc32cMatchesItsCheckValue() {
+        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
     }
 
     @Test func aLineThatIsNoLogEntryIsAnErrorNamingTheLine() throws {
