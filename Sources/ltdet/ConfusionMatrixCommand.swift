@@ -11,9 +11,9 @@ struct ConfusionMatrixCommand: ParsableCommand {
         abstract: "Detection confusion matrix (mmdet's confusion_matrix.py), heatmap by frequency and strongest pairs.",
         discussion: """
             Writes to --out: confusion_matrix.npy ((K+1) x (K+1) counts, rows ground truth, columns prediction, \
-            the last row and column background, categories in id order), confusion_matrix.png (rows and columns \
-            ordered by training images, most frequent first, background last; cells show the square root of the \
-            row share so that small confusions stay visible) and confusion_pairs.csv (the strongest off-diagonal \
+            the last row and column background, categories in id order), confusion_matrix.png (the classes with \
+            ground truth or predicted on ground truth, rows and columns ordered by training images, most frequent first, background last; cells \
+            show the square root of the row share so that small confusions stay visible) and confusion_pairs.csv (the strongest off-diagonal \
             class pairs), which are also printed.
             """)
 
@@ -45,17 +45,23 @@ struct ConfusionMatrixCommand: ParsableCommand {
         }
         let ids = matrix.categoryIds
         let images = ids.map { training?.images(of: $0) ?? 0 }
-        let order = ids.indices.sorted { (images[$0], -$0) > (images[$1], -$1) } + [matrix.background]
+        // At LVIS scale most classes have no ground truth in a validation subset and only background detections:
+        // the heatmap shows the classes with ground truth or predicted on another class's ground truth (their
+        // background counts are in the .npy and the totals printed below).
+        let n = matrix.size
+        let active = ids.indices.filter { k in (0..<n).contains { matrix[k, $0] > 0 } || ids.indices.contains { matrix[$0, k] > 0 } }
+        let order = active.sorted { (images[$0], -$0) > (images[$1], -$1) } + [matrix.background]
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         func path(_ name: String) -> String { (out as NSString).appendingPathComponent(name) }
 
         try matrix.writeNPY(to: path("confusion_matrix.npy"))
         let shares = matrix.rowShares
         let labels = order.map { $0 == matrix.background ? "background" : names[ids[$0]] ?? "\(ids[$0])" }
-        let cell = max(1, min(24, 1000 / matrix.size))
+        let cell = max(1, min(24, 1000 / order.count))
         let heatmap = Heatmap(
-            title: "confusion (sqrt row share), rows true, columns predicted, by training frequency",
-            values: order.map { r in order.map { c in shares[r * matrix.size + c].squareRoot() } },
+            title: "confusion (sqrt row share), rows true, columns predicted, by training frequency"
+                + (active.count < ids.count ? " (\(active.count) of \(ids.count) classes)" : ""),
+            values: order.map { r in order.map { c in shares[r * n + c].squareRoot() } },
             rowLabels: labels, columnLabels: labels, valueRange: 0...1)
         try heatmap.write(to: path("confusion_matrix.png"), cellSize: cell)
 
