@@ -71,9 +71,10 @@ let package = Package(
             dependencies: ["LVISKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "lviskit", dependencies: ["LVISKitCLI"]),
         .systemLibrary(name: "CImageCodecs", path: "Sources/CImageCodecs"),
+        .systemLibrary(name: "CFreeType", path: "Sources/CFreeType", pkgConfig: "freetype2"),
         .target(
             name: "LTDet",
-            dependencies: ["Torch", "LVISKit", "AtomicFileIO", "Yams", "CImageCodecs"]
+            dependencies: ["Torch", "LVISKit", "AtomicFileIO", "Yams", "CImageCodecs", "CFreeType"]
         ),
         .executableTarget(
             name: "ltdet",

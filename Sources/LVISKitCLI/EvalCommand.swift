@@ -15,7 +15,10 @@ public struct EvalCommand: ParsableCommand {
         discussion: """
             Prints the metric table (lvis-api's keys for LVIS: AP, AP50, AP75, APs, APm, APl, APr, APc, APf, \
             AR@300, ARs@300, ARm@300, ARl@300; COCOeval's 12 stats for COCO). With --json, writes \
-            {"metrics": {KEY: value}, "per_category": {"<cat id>": AP}}.
+            {"metrics": {KEY: value}, "per_category": {"<cat id>": AP}}. With --per-class PREFIX, writes the \
+            per-category table (name, r/c/f group, training images and instances, AP, AR) sorted by training \
+            frequency to PREFIX.csv and PREFIX.md and prints the worst classes of each group; the training counts \
+            come from --train-ann, else from the categories' image_count/instance_count fields.
             """)
 
     @Option(name: .customLong("gt"), help: "Ground-truth JSON (COCO or LVIS format).")
@@ -41,6 +44,15 @@ public struct EvalCommand: ParsableCommand {
 
     @Option(name: .customLong("dump-recall"), help: "Write the full recall array to this .npy file.")
     var dumpRecall: String?
+
+    @Option(name: .customLong("per-class"), help: "Write the per-category table to PREFIX.csv and PREFIX.md.")
+    var perClass: String?
+
+    @Option(name: .customLong("train-ann"), help: "Training annotation file to count each class's training images and instances.")
+    var trainAnnotations: String?
+
+    @Option(help: "How many worst classes of each group to print with --per-class.")
+    var worst = 5
 
     @Flag(help: "No progress lines on stderr.")
     var quiet = false
@@ -77,6 +89,14 @@ public struct EvalCommand: ParsableCommand {
         if let jsonOutput { try summary.writeJSON(to: jsonOutput) }
         if let dumpPrecision { try summary.writePrecision(to: dumpPrecision) }
         if let dumpRecall { try summary.writeRecall(to: dumpRecall) }
+        if let perClass {
+            let training = try trainAnnotations.map { CategoryResultsTable.TrainingCounts(training: try LVISDataset.load(path: $0)) }
+                ?? CategoryResultsTable.TrainingCounts(categoryFieldsOf: gt)
+            let table = CategoryResultsTable(groundTruth: gt, training: training, summaries: [(iouType, summary)])
+            let paths = try table.write(prefix: perClass)
+            print(table.worstClassesReport(count: worst))
+            log("per-class table: \(paths.csv), \(paths.markdown)")
+        }
         log(String(format: "total %.2f s", Date().timeIntervalSince(started)))
     }
 }

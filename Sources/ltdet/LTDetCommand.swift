@@ -20,6 +20,11 @@ struct LTDetCommand: AsyncParsableCommand {
             MaskToolCommand.self,
             SynthCommand.self,
             StatsCommand.self,
+            CompareCommand.self,
+            ConfusionMatrixCommand.self,
+            AnalyzeLogsCommand.self,
+            PredictCommand.self,
+            BrowseDatasetCommand.self,
         ]
     )
 }

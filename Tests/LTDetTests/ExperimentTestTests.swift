@@ -32,5 +32,10 @@ import Torch
         #expect(try Data(contentsOf: resultsFile) == Data(contentsOf: work.appendingPathComponent(trainingResults)))
         #expect(tested.map(\.0) == trained.map(\.0))
         #expect(tested.map { $0.1.metrics.map(\.1) } == trained.map { $0.1.metrics.map(\.1) })
+        // The per-class table lands beside the results, one row per category with the evaluation's AP.
+        let table = try CategoryResultsTable.read(csvFile: root.appendingPathComponent("test/out/per_class.csv").path)
+        let summary = try #require(tested.first).1
+        #expect(table.rows.count == summary.categoryIds.count)
+        #expect(table.rows.allSatisfy { $0.ap[.bbox] == summary.perCategoryAP[$0.id] })
     }
 }

@@ -180,6 +180,9 @@ public final class DetectionExperiment {
         for (type, summary) in summaries {
             print("\(type.rawValue) (\(results.count) detections on \(dataset.count) images):\n\(summary.table)")
         }
+        try PerClassReport.write(
+            summaries: summaries, groundTruthPath: dataset.annotationPath, trainingAnnotationPath: config.data.train.annFile,
+            directory: resultsFile.deletingLastPathComponent())
         return summaries
     }
 }

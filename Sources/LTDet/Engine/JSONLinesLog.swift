@@ -1,11 +1,17 @@
 import Foundation
 
-/// Appends one JSON object per line: {"mode", "epoch", "iter", values...}; what plots and tools read.
+/// Appends one JSON object per line: {"mode", "epoch", "iter", values...}; what plots and tools read. Every
+/// entry also goes to the plain-text log beside it (log.jsonl -> log.txt), for people, and to a TensorBoard event
+/// file in tf_logs/ beside it (tags "<mode>/<key>", step = iteration), for TensorBoard and W&B.
 public final class JSONLinesLog {
     public let url: URL
+    private let text: PlainTextLog
+    // Opened at the first entry, so that a work directory gets no event file until something is logged.
+    private var events: TensorBoardEventFile?
 
     init(url: URL) throws {
         self.url = url
+        text = PlainTextLog(url: url.deletingPathExtension().appendingPathExtension("txt"))
         if !FileManager.default.fileExists(atPath: url.path) {
             FileManager.default.createFile(atPath: url.path, contents: nil)
         }
@@ -20,5 +26,10 @@ public final class JSONLinesLog {
         defer { try? handle.close() }
         try handle.seekToEnd()
         try handle.write(contentsOf: line)
+        try text.append(mode: mode, epoch: epoch, iteration: iteration, values: values)
+        if events == nil {
+            events = try TensorBoardEventFile(directory: url.deletingLastPathComponent().appendingPathComponent("tf_logs"))
+        }
+        try events!.add(values, prefix: mode, step: iteration)
     }
 }

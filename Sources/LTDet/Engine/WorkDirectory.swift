@@ -18,7 +18,8 @@ public struct WorkDirectory {
         let checkpoint = (name.hasPrefix("iter_") || name.hasPrefix("epoch_") || name.hasPrefix("latest."))
             && (name.hasSuffix(".safetensors") || name.hasSuffix(".json"))
         return checkpoint || name.hasSuffix(".results.json")
-            || ["log.jsonl", "config.yaml", "environment.json", "losses.png"].contains(name)
+            || ["log.jsonl", "log.txt", "tf_logs", "per_class.csv", "per_class.md", "config.yaml", "environment.json",
+                "losses.png"].contains(name)
     }
 
     var runFiles: [String] {

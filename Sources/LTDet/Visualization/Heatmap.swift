@@ -22,16 +22,23 @@ public struct Heatmap: Sendable {
         try render(cellSize: cellSize).write(to: path)
     }
 
-    public func render(cellSize: Int = 12) -> Canvas {
+    /// Labels are drawn when a cell is tall enough for them; with thousands of classes the cells are a few
+    /// pixels and the order of the rows (e.g. by training frequency) carries the meaning instead.
+    public func render(cellSize: Int = 12) throws -> Canvas {
         let rows = values.count, columns = values.first?.count ?? 0
         let finite = values.flatMap { $0 }.filter(\.isFinite)
         let range = valueRange ?? ((finite.min() ?? 0) ... max(finite.max() ?? 1, (finite.min() ?? 0) + 1e-12))
-        let labelWidth = (rowLabels.map { Canvas.textSize($0).width }.max() ?? 0) + 6
-        let labelHeight = (columnLabels.map { Canvas.textSize($0).width }.max() ?? 0) + 6
-        let top = (title.isEmpty ? 4 : 26) + labelHeight
-        let titleWidth = Canvas.textSize(title, scale: 2).width + 8
-        var canvas = Canvas(width: max(labelWidth + columns * cellSize + 8, titleWidth), height: top + rows * cellSize + 8)
-        if !title.isEmpty { canvas.drawText(title, x: 4, y: 6, scale: 2) }
+        let textSize = min(Canvas.defaultTextSize, cellSize - 1)
+        let labelled = textSize >= 7
+        func width(_ labels: [String]) throws -> Int {
+            labelled ? (try labels.map { try Canvas.textSize($0, size: textSize).width }.max() ?? 0) + 6 : 0
+        }
+        let labelWidth = try width(rowLabels), labelHeight = try width(columnLabels)
+        let titleSize = try Canvas.textSize(title, size: Plot.titleTextSize)
+        let top = (title.isEmpty ? 4 : titleSize.height + 12) + labelHeight
+        var canvas = Canvas(width: max(labelWidth + columns * cellSize + 8, titleSize.width + 8),
+                            height: top + rows * cellSize + 8)
+        if !title.isEmpty { try canvas.drawText(title, x: 4, y: 6, size: Plot.titleTextSize) }
         for (r, row) in values.enumerated() {
             for (c, value) in row.enumerated() {
                 let t = (value - range.lowerBound) / (range.upperBound - range.lowerBound)
@@ -39,11 +46,16 @@ public struct Heatmap: Sendable {
                 canvas.fillRect(x0: x0, y0: y0, x1: x0 + Double(cellSize), y1: y0 + Double(cellSize), color: Color.sequential(t))
             }
         }
+        guard labelled else { return canvas }
+        let lineHeight = try Canvas.textSize("Ag", size: textSize).height
         for (r, label) in rowLabels.prefix(rows).enumerated() {
-            canvas.drawText(label, x: labelWidth - 4 - Canvas.textSize(label).width, y: top + r * cellSize + (cellSize - 7) / 2)
+            let w = try Canvas.textSize(label, size: textSize).width
+            try canvas.drawText(label, x: labelWidth - 4 - w, y: top + r * cellSize + (cellSize - lineHeight) / 2, size: textSize)
         }
         for (c, label) in columnLabels.prefix(columns).enumerated() {
-            canvas.drawVerticalText(label, x: labelWidth + c * cellSize + (cellSize - 7) / 2, y: top - 3 - Canvas.textSize(label).width)
+            let w = try Canvas.textSize(label, size: textSize).width
+            try canvas.drawVerticalText(label, x: labelWidth + c * cellSize + (cellSize - lineHeight) / 2, y: top - 3 - w,
+                                        size: textSize)
         }
         return canvas
     }

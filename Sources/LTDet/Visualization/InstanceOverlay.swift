@@ -1,6 +1,6 @@
 /// Draws detections or ground truth over an image: translucent masks, box outlines and a label
 /// tag ("name 0.87") per instance. Small images (the synthetic benchmark's 128-192 px) can be
-/// enlarged first so that the 5x7 font stays readable.
+/// enlarged first so that the labels do not cover the objects.
 public struct InstanceOverlay: Sendable {
     public struct Instance: Sendable {
         public var box: BoundingBox
@@ -29,7 +29,7 @@ public struct InstanceOverlay: Sendable {
         self.enlargement = max(1, enlargement)
     }
 
-    public func render(_ instances: [Instance], on image: RGBImage) -> Canvas {
+    public func render(_ instances: [Instance], on image: RGBImage) throws -> Canvas {
         let k = enlargement
         var canvas = Canvas(image: k == 1 ? image : InstanceOverlay.enlarge(image, by: k))
         for instance in instances {
@@ -39,15 +39,34 @@ public struct InstanceOverlay: Sendable {
                 canvas.overlayMask(big.values, color: color, alpha: maskAlpha)
             }
         }
+        var labels: [(text: String, color: Color, box: BoundingBox)] = []
         for instance in instances {
             let color = instance.color ?? InstanceOverlay.color(for: instance.label)
             let box = instance.box.scaled(x: Double(k), y: Double(k))
             canvas.strokeRect(x0: box.x0.rounded(), y0: box.y0.rounded(), x1: box.x1.rounded(), y1: box.y1.rounded(),
                               color: color, thickness: boxThickness)
             let text = instance.score.map { "\(instance.label) \(String(Int(($0 * 100).rounded())))%" } ?? instance.label
-            let height = Canvas.textSize(text).height
-            let y = box.y0 - Double(height) - 2 >= 0 ? Int(box.y0) - height - 2 : Int(box.y0) + 2
-            canvas.drawText(text, x: Int(box.x0) + 1, y: y, color: .white, background: color, backgroundAlpha: 0.8)
+            labels.append((text, color, box))
+        }
+        // The last instance (the highest score, as callers order them) picks its place first; the others avoid
+        // the tags already placed where they can, so that no tag hides another's text.
+        var placed: [(x: Int, y: Int, width: Int, height: Int)] = []
+        var tags: [(text: String, color: Color, x: Int, y: Int)] = []
+        for label in labels.reversed() {
+            let size = try Canvas.textSize(label.text)
+            let (width, height) = (size.width + 4, size.height + 2)
+            let candidates = [Int(label.box.y0) - height, Int(label.box.y0) + 2, Int(label.box.y1) + 1,
+                              Int(label.box.y1) - height - 1]
+                .map { canvas.placeInside(x: Int(label.box.x0), y: $0, width: width, height: height) }
+            func free(_ p: (x: Int, y: Int)) -> Bool {
+                !placed.contains { p.x < $0.x + $0.width && $0.x < p.x + width && p.y < $0.y + $0.height && $0.y < p.y + height }
+            }
+            let at = candidates.first(where: free) ?? candidates[0]
+            placed.append((at.x, at.y, width, height))
+            tags.append((label.text, label.color, at.x + 2, at.y + 1))
+        }
+        for tag in tags.reversed() {
+            try canvas.drawText(tag.text, x: tag.x, y: tag.y, color: .white, background: tag.color, backgroundAlpha: 0.8)
         }
         return canvas
     }

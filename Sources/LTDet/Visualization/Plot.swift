@@ -17,13 +17,17 @@ public struct Plot: Sendable {
         public var color: Color?
         /// Line thickness, point diameter, or bar width as a fraction of the x spacing.
         public var size: Double?
+        /// Opacity: below 1 lets dense scatter clouds show where points pile up.
+        public var alpha: Double
 
-        public init(label: String? = nil, points: [Point2D], mark: Mark = .line, color: Color? = nil, size: Double? = nil) {
+        public init(label: String? = nil, points: [Point2D], mark: Mark = .line, color: Color? = nil, size: Double? = nil,
+                    alpha: Double = 1) {
             self.label = label
             self.points = points
             self.mark = mark
             self.color = color
             self.size = size
+            self.alpha = alpha
         }
     }
 
@@ -36,6 +40,11 @@ public struct Plot: Sendable {
     public var xRange: ClosedRange<Double>?
     public var yRange: ClosedRange<Double>?
     public var showLegend = true
+    /// Where the legend box goes: the corner the data leaves empty.
+    public enum LegendCorner: Sendable { case topLeft, topRight }
+    public var legendCorner = LegendCorner.topRight
+    /// Named x ticks (e.g. the groups of a bar chart) in place of numeric ones.
+    public var xTickLabels: [(value: Double, label: String)]?
     public private(set) var series: [Series] = []
 
     public init(title: String = "", xLabel: String = "", yLabel: String = "") {
@@ -52,14 +61,22 @@ public struct Plot: Sendable {
         try render(width: width, height: height).write(to: path)
     }
 
-    public func render(width: Int = 800, height: Int = 500) -> Canvas {
+    static let tickTextSize = 11
+    static let labelTextSize = 13
+    static let titleTextSize = 16
+
+    public func render(width: Int = 800, height: Int = 500) throws -> Canvas {
         var canvas = Canvas(width: width, height: height)
         let xAxis = Axis(scale: xScale, range: xRange ?? fittedRange(\.x, scale: xScale, includeZero: false))
         let yAxis = Axis(scale: yScale, range: yRange ?? fittedRange(\.y, scale: yScale, includeZero: series.contains { $0.mark == .bar }))
         let yTicks = yAxis.ticks()
-        let tickLabelWidth = yTicks.map { Canvas.textSize($0.label).width }.max() ?? 0
-        let frame = (left: Double(tickLabelWidth + 26), top: title.isEmpty ? 12.0 : 28.0,
-                     right: Double(width - 16), bottom: Double(height - 40))
+        let xTicks = xTickLabels ?? xAxis.ticks()
+        let tickHeight = try Canvas.textSize("0", size: Plot.tickTextSize).height
+        let labelHeight = try Canvas.textSize("Ag", size: Plot.labelTextSize).height
+        let titleHeight = title.isEmpty ? 0 : try Canvas.textSize(title, size: Plot.titleTextSize).height
+        let tickLabelWidth = try yTicks.map { try Canvas.textSize($0.label, size: Plot.tickTextSize).width }.max() ?? 0
+        let frame = (left: Double(labelHeight + tickLabelWidth + 16), top: Double(titleHeight + 14),
+                     right: Double(width - 20), bottom: Double(height - tickHeight - labelHeight - 16))
         func toPixel(_ p: Point2D) -> Point2D? {
             guard let fx = xAxis.fraction(p.x), let fy = yAxis.fraction(p.y) else { return nil }
             return Point2D(frame.left + fx * (frame.right - frame.left), frame.bottom - fy * (frame.bottom - frame.top))
@@ -69,15 +86,19 @@ public struct Plot: Sendable {
             guard let fy = yAxis.fraction(tick.value) else { continue }
             let y = frame.bottom - fy * (frame.bottom - frame.top)
             canvas.drawLine(from: Point2D(frame.left, y), to: Point2D(frame.right, y), color: .lightGray)
-            let size = Canvas.textSize(tick.label)
-            canvas.drawText(tick.label, x: Int(frame.left) - 6 - size.width, y: Int(y) - 3)
+            let size = try Canvas.textSize(tick.label, size: Plot.tickTextSize)
+            try canvas.drawText(tick.label, x: Int(frame.left) - 6 - size.width, y: Int(y) - size.height / 2,
+                                size: Plot.tickTextSize)
         }
-        for tick in xAxis.ticks() {
-            guard let fx = xAxis.fraction(tick.value) else { continue }
+        for tick in xTicks {
+            guard let fx = xAxis.fraction(tick.value), fx >= -1e-9, fx <= 1 + 1e-9 else { continue }
             let x = frame.left + fx * (frame.right - frame.left)
-            canvas.drawLine(from: Point2D(x, frame.top), to: Point2D(x, frame.bottom), color: .lightGray)
-            let size = Canvas.textSize(tick.label)
-            canvas.drawText(tick.label, x: Int(x) - size.width / 2, y: Int(frame.bottom) + 6)
+            if xTickLabels == nil {
+                canvas.drawLine(from: Point2D(x, frame.top), to: Point2D(x, frame.bottom), color: .lightGray)
+            }
+            let size = try Canvas.textSize(tick.label, size: Plot.tickTextSize)
+            let at = canvas.placeInside(x: Int(x) - size.width / 2, y: Int(frame.bottom) + 4, width: size.width, height: size.height)
+            try canvas.drawText(tick.label, x: at.x, y: at.y, size: Plot.tickTextSize)
         }
 
         let spacing = minimumSpacing(xAxis: xAxis, frameWidth: frame.right - frame.left)
@@ -87,14 +108,15 @@ public struct Plot: Sendable {
             let pixels = s.points.compactMap(toPixel)
             switch s.mark {
             case .line:
-                canvas.drawPolyline(pixels, color: color, thickness: Int(s.size ?? 2))
+                canvas.drawPolyline(pixels, color: color, thickness: Int(s.size ?? 2), alpha: s.alpha)
             case .scatter:
-                for p in pixels { canvas.fillCircle(center: p, radius: (s.size ?? 5) / 2, color: color) }
+                for p in pixels { canvas.fillCircle(center: p, radius: (s.size ?? 5) / 2, color: color, alpha: s.alpha) }
             case .bar:
                 let half = max(spacing * (s.size ?? 0.8) / 2, 0.5)
                 let baseY = frame.bottom - baseline * (frame.bottom - frame.top)
                 for p in pixels {
-                    canvas.fillRect(x0: p.x - half, y0: min(p.y, baseY), x1: p.x + half, y1: max(p.y, baseY), color: color)
+                    canvas.fillRect(x0: p.x - half, y0: min(p.y, baseY), x1: p.x + half, y1: max(p.y, baseY),
+                                    color: color, alpha: s.alpha)
                 }
             }
         }
@@ -102,26 +124,42 @@ public struct Plot: Sendable {
         canvas.drawLine(from: Point2D(frame.left, frame.bottom), to: Point2D(frame.right, frame.bottom), color: .black)
         canvas.drawLine(from: Point2D(frame.left, frame.top), to: Point2D(frame.left, frame.bottom), color: .black)
         if !title.isEmpty {
-            canvas.drawText(title, x: (width - Canvas.textSize(title, scale: 2).width) / 2, y: 6, scale: 2)
+            let size = try Canvas.textSize(title, size: Plot.titleTextSize)
+            try canvas.drawText(title, x: max(2, (width - size.width) / 2), y: 6, size: Plot.titleTextSize)
         }
-        canvas.drawText(xLabel, x: Int((frame.left + frame.right) / 2) - Canvas.textSize(xLabel).width / 2, y: height - 16)
-        canvas.drawVerticalText(yLabel, x: 4, y: Int((frame.top + frame.bottom) / 2) - Canvas.textSize(yLabel).width / 2)
-        if showLegend { drawLegend(on: &canvas, right: Int(frame.right), top: Int(frame.top)) }
+        let xLabelWidth = try Canvas.textSize(xLabel, size: Plot.labelTextSize).width
+        try canvas.drawText(xLabel, x: max(2, Int((frame.left + frame.right) / 2) - xLabelWidth / 2),
+                            y: height - labelHeight - 4, size: Plot.labelTextSize)
+        let yLabelWidth = try Canvas.textSize(yLabel, size: Plot.labelTextSize).width
+        try canvas.drawVerticalText(yLabel, x: 4, y: max(2, Int((frame.top + frame.bottom) / 2) - yLabelWidth / 2),
+                                    size: Plot.labelTextSize)
+        if showLegend { try drawLegend(on: &canvas, left: Int(frame.left), right: Int(frame.right), top: Int(frame.top)) }
         return canvas
     }
 
-    private func drawLegend(on canvas: inout Canvas, right: Int, top: Int) {
-        let entries = series.enumerated().compactMap { index, s in s.label.map { ($0, s.color ?? Color.categorical(index)) } }
+    private func drawLegend(on canvas: inout Canvas, left: Int, right: Int, top: Int) throws {
+        let entries = series.enumerated().compactMap { index, s in s.label.map { ($0, s.color ?? Color.categorical(index), s.mark) } }
         guard !entries.isEmpty else { return }
-        let textWidth = entries.map { Canvas.textSize($0.0).width }.max()!
-        let boxWidth = textWidth + 28, boxHeight = entries.count * 12 + 6
-        let x0 = right - boxWidth - 6, y0 = top + 6
+        let size = Plot.tickTextSize
+        let rowHeight = try Canvas.textSize("Ag", size: size).height + 3
+        let textWidth = try entries.map { try Canvas.textSize($0.0, size: size).width }.max()!
+        let boxWidth = textWidth + 32, boxHeight = entries.count * rowHeight + 6
+        let x0 = legendCorner == .topRight ? right - boxWidth - 6 : left + 6
+        let y0 = top + 6
         canvas.fillRect(x0: Double(x0), y0: Double(y0), x1: Double(x0 + boxWidth), y1: Double(y0 + boxHeight), color: .white, alpha: 0.85)
         canvas.strokeRect(x0: Double(x0), y0: Double(y0), x1: Double(x0 + boxWidth), y1: Double(y0 + boxHeight), color: .gray)
         for (row, entry) in entries.enumerated() {
-            let y = y0 + 4 + row * 12
-            canvas.fillRect(x0: Double(x0 + 5), y0: Double(y), x1: Double(x0 + 19), y1: Double(y + 7), color: entry.1)
-            canvas.drawText(entry.0, x: x0 + 23, y: y)
+            let y = y0 + 4 + row * rowHeight
+            let middle = Double(y) + Double(rowHeight - 3) / 2
+            switch entry.2 {
+            case .line:
+                canvas.fillRect(x0: Double(x0 + 5), y0: middle - 1, x1: Double(x0 + 23), y1: middle + 1, color: entry.1)
+            case .scatter:
+                canvas.fillCircle(center: Point2D(Double(x0 + 14), middle), radius: 4, color: entry.1)
+            case .bar:
+                canvas.fillRect(x0: Double(x0 + 5), y0: middle - 4, x1: Double(x0 + 23), y1: middle + 4, color: entry.1)
+            }
+            try canvas.drawText(entry.0, x: x0 + 27, y: y, size: size)
         }
     }
 

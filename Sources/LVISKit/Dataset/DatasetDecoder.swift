@@ -4,7 +4,7 @@ enum DatasetDecoder {
     private static let imageKeys = JSONReader.KeyTable([
         "id", "file_name", "coco_url", "height", "width", "neg_category_ids", "not_exhaustive_category_ids",
     ])
-    private static let categoryKeys = JSONReader.KeyTable(["id", "name", "frequency", "image_count"])
+    private static let categoryKeys = JSONReader.KeyTable(["id", "name", "frequency", "image_count", "instance_count"])
     private static let annotationKeys = JSONReader.KeyTable([
         "id", "image_id", "category_id", "bbox", "area", "segmentation", "iscrowd", "ignore",
     ])
@@ -90,6 +90,7 @@ enum DatasetDecoder {
         var name = ""
         var frequency: LVISDataset.Frequency?
         var imageCount: Int?
+        var instanceCount: Int?
         try r.beginObject()
         var first = true
         while let key = try r.nextKey(&first, in: categoryKeys) {
@@ -104,11 +105,13 @@ enum DatasetDecoder {
                 frequency = f
                 lvisFields = true
             case 3: imageCount = try field("image_count") { () throws(JSONReader.Failure) in try r.readInt() }
+            case 4: instanceCount = try field("instance_count") { () throws(JSONReader.Failure) in try r.readInt() }
             default: try r.skipValue()
             }
         }
         guard let id else { throw r.schemaError("category without 'id'") }
-        return LVISDataset.Category(id: id, name: name, frequency: frequency, imageCount: imageCount)
+        return LVISDataset.Category(
+            id: id, name: name, frequency: frequency, imageCount: imageCount, instanceCount: instanceCount)
     }
 
     static func annotation(_ r: inout JSONReader) throws(JSONReader.Failure) -> LVISDataset.Annotation {

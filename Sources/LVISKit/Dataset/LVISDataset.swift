@@ -39,12 +39,15 @@ public struct LVISDataset: Sendable {
         public var name: String
         public var frequency: Frequency?
         public var imageCount: Int?
+        /// LVIS `instance_count` (training instances of the category) when present.
+        public var instanceCount: Int?
 
-        public init(id: Int, name: String, frequency: Frequency? = nil, imageCount: Int? = nil) {
+        public init(id: Int, name: String, frequency: Frequency? = nil, imageCount: Int? = nil, instanceCount: Int? = nil) {
             self.id = id
             self.name = name
             self.frequency = frequency
             self.imageCount = imageCount
+            self.instanceCount = instanceCount
         }
     }
 

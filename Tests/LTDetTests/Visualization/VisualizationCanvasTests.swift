@@ -23,13 +23,41 @@ import Testing
         #expect(canvas.pixel(x: 0, y: 0) == Color(100, 50, 0))
     }
 
-    @Test func textDrawsGlyphPixels() {
-        var canvas = Canvas(width: 20, height: 10, background: .white)
-        canvas.drawText("I", x: 1, y: 1)
-        // "I" is a vertical bar in the glyph's middle column with serifs.
-        #expect(canvas.pixel(x: 3, y: 4) == .black)
-        #expect(canvas.pixel(x: 0, y: 4) == .white)
-        #expect(Canvas.textSize("abc", scale: 2) == (34, 14))
+    /// Text comes from a TrueType font: anti-aliased (intermediate grey levels), inside the measured box, and
+    /// wider for longer text and larger sizes.
+    @Test func textIsAntiAliasedAndStaysInItsMeasuredBox() throws {
+        var canvas = Canvas(width: 120, height: 40, background: .white)
+        let size = try Canvas.textSize("Agg")
+        try canvas.drawText("Agg", x: 10, y: 10)
+        var inked: [(Int, Int)] = [], levels = Set<UInt8>()
+        for y in 0..<40 {
+            for x in 0..<120 where canvas.pixel(x: x, y: y) != .white {
+                inked.append((x, y))
+                levels.insert(canvas.pixel(x: x, y: y).r)
+            }
+        }
+        #expect(!inked.isEmpty)
+        #expect(inked.allSatisfy { $0.0 >= 10 && $0.0 < 10 + size.width + 1 && $0.1 >= 10 && $0.1 < 10 + size.height })
+        #expect(levels.count > 3)
+        #expect(try Canvas.textSize("Aggg").width > size.width)
+        #expect(try Canvas.textSize("Agg", size: 24).width > size.width)
+    }
+
+    @Test func verticalTextIsTheHorizontalTextTurned() throws {
+        var horizontal = Canvas(width: 60, height: 60, background: .white)
+        var vertical = Canvas(width: 60, height: 60, background: .white)
+        try horizontal.drawText("Ly", x: 0, y: 0)
+        try vertical.drawVerticalText("Ly", x: 0, y: 0)
+        let width = try Canvas.textSize("Ly").width
+        for v in 0..<20 {
+            for u in 0..<width { #expect(horizontal.pixel(x: u, y: v) == vertical.pixel(x: v, y: width - 1 - u)) }
+        }
+    }
+
+    @Test func labelsNearAnEdgeMoveInside() {
+        let canvas = Canvas(width: 100, height: 50)
+        #expect(canvas.placeInside(x: 90, y: -5, width: 30, height: 12) == (70, 0))
+        #expect(canvas.placeInside(x: 10, y: 10, width: 30, height: 12) == (10, 10))
     }
 
     @Test func plotAndHeatmapWritePNGs() throws {

@@ -17,7 +17,7 @@ import Testing
             InstanceOverlay.Instance(box: instance.box, label: dataset.labels.names[instance.label], score: 0.9,
                                      mask: instance.mask?.rasterized(width: image.width, height: image.height))
         }
-        let canvas = InstanceOverlay(enlargement: 3).render(instances, on: image)
+        let canvas = try InstanceOverlay(enlargement: 3).render(instances, on: image)
         #expect(canvas.width == 384 && canvas.height == 384)
         let box = item.instances[0].box.scaled(x: 3, y: 3)
         #expect(canvas.pixel(x: Int(box.x0) + 1, y: Int((box.y0 + box.y1) / 2)) == InstanceOverlay.color(for: dataset.labels.names[item.instances[0].label]))

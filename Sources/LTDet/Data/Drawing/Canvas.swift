@@ -1,7 +1,7 @@
 import Foundation
 
 /// A small raster drawing surface over an `RGBImage`: lines, rectangles, filled polygons and
-/// circles with alpha blending, mask overlays and text in `BitmapFont`. Used for plots, prediction
+/// circles with alpha blending, mask overlays and anti-aliased text (`Font`). Used for plots, prediction
 /// overlays and the synthetic benchmark's images. Coordinates are pixels with (0, 0) at the
 /// top-left corner of the top-left pixel; a pixel is covered when its centre is inside a shape.
 public struct Canvas: Sendable {
@@ -126,53 +126,43 @@ public struct Canvas: Sendable {
 
     // MARK: Text
 
-    /// The size in pixels of `text` drawn at `scale`.
-    public static func textSize(_ text: String, scale: Int = 1) -> (width: Int, height: Int) {
-        let count = text.count
-        return (count == 0 ? 0 : (count * BitmapFont.advance - 1) * scale, BitmapFont.glyphHeight * scale)
+    /// Text size in pixels (the font's em size) when a caller does not choose one.
+    public static let defaultTextSize = 12
+
+    /// The width of `text` and the height of its line at `size` pixels in `Font.standard()`.
+    public static func textSize(_ text: String, size: Int = defaultTextSize) throws -> (width: Int, height: Int) {
+        let line = try TextLine(text, size: size)
+        return (line.width, line.ascent + line.descent)
     }
 
-    /// Draws `text` with its top-left corner at (x, y); `background` fills a 1-pixel-padded box
-    /// behind it so labels stay readable over images.
-    public mutating func drawText(_ text: String, x: Int, y: Int, color: Color = .black, scale: Int = 1,
-                                  background: Color? = nil, backgroundAlpha: Double = 1) {
-        let size = Canvas.textSize(text, scale: scale)
+    /// Draws `text` with the top-left corner of its line box at (x, y); `background` fills a 2-pixel-padded
+    /// box behind it so that labels stay readable over images.
+    public mutating func drawText(_ text: String, x: Int, y: Int, color: Color = .black, size: Int = defaultTextSize,
+                                  background: Color? = nil, backgroundAlpha: Double = 1) throws {
+        let line = try TextLine(text, size: size)
         if let background {
-            fillRect(x0: Double(x - scale), y0: Double(y - scale), x1: Double(x + size.width + scale),
-                     y1: Double(y + size.height + scale), color: background, alpha: backgroundAlpha)
+            fillRect(x0: Double(x - 2), y0: Double(y - 1), x1: Double(x + line.width + 2),
+                     y1: Double(y + line.ascent + line.descent + 1), color: background, alpha: backgroundAlpha)
         }
-        var originX = x
-        for character in text {
-            for (column, bits) in BitmapFont.columns(of: character).enumerated() {
-                for row in 0 ..< BitmapFont.glyphHeight where bits & (1 << row) != 0 {
-                    for dy in 0 ..< scale {
-                        for dx in 0 ..< scale {
-                            blendPixel(x: originX + column * scale + dx, y: y + row * scale + dy, color: color)
-                        }
-                    }
-                }
-            }
-            originX += BitmapFont.advance * scale
+        line.forEachPixel { u, v, coverage in
+            blendPixel(x: x + u, y: y + v, color: color, alpha: Double(coverage) / 255)
         }
     }
 
     /// Draws `text` turned 90 degrees counter-clockwise (reading bottom to top), for y-axis labels;
-    /// (x, y) is the top-left corner of the rotated text's bounding box.
-    public mutating func drawVerticalText(_ text: String, x: Int, y: Int, color: Color = .black, scale: Int = 1) {
-        let length = Canvas.textSize(text, scale: scale).width
-        var offset = 0
-        for character in text {
-            for (column, bits) in BitmapFont.columns(of: character).enumerated() {
-                for row in 0 ..< BitmapFont.glyphHeight where bits & (1 << row) != 0 {
-                    for dy in 0 ..< scale {
-                        for dx in 0 ..< scale {
-                            blendPixel(x: x + row * scale + dx, y: y + length - 1 - (offset + column * scale + dy), color: color)
-                        }
-                    }
-                }
-            }
-            offset += BitmapFont.advance * scale
+    /// (x, y) is the top-left corner of the rotated line box.
+    public mutating func drawVerticalText(_ text: String, x: Int, y: Int, color: Color = .black,
+                                          size: Int = defaultTextSize) throws {
+        let line = try TextLine(text, size: size)
+        line.forEachPixel { u, v, coverage in
+            blendPixel(x: x + v, y: y + line.width - 1 - u, color: color, alpha: Double(coverage) / 255)
         }
+    }
+
+    /// The top-left corner at which a `width` x `height` box lies inside the canvas, as close as possible to
+    /// (x, y): labels near an edge move inwards instead of being clipped.
+    public func placeInside(x: Int, y: Int, width: Int, height: Int) -> (x: Int, y: Int) {
+        (max(0, min(x, image.width - width)), max(0, min(y, image.height - height)))
     }
 
     // MARK: Output
