@@ -54,18 +54,21 @@ public struct SamplerSection: Codable, Sendable, Equatable {
         self.rounding = rounding
     }
 
-    /// `file` is the config file the section came from, named by the error for an unknown type.
-    public func makeSampler(dataset: InstanceDataset, seed: UInt64, file: String) throws -> any Sampler {
+    /// The sampler of this process's `shard` (every rank draws the same global order from `seed`). `file` is
+    /// the config file the section came from, named by the error for an unknown type.
+    public func makeSampler(dataset: InstanceDataset, seed: UInt64, shard: Shard = .single, file: String) throws
+        -> any Sampler
+    {
         switch type {
         case "shuffled":
-            return ShuffledSampler(count: dataset.count, seed: seed)
+            return ShuffledSampler(count: dataset.count, seed: seed, shard: shard)
         case "repeat_factor":
             let factors = RepeatFactors(imageCategories: dataset.imageCategories, threshold: threshold)
-            return RepeatFactorSampler(factors: factors, rounding: rounding, seed: seed)
+            return RepeatFactorSampler(factors: factors, rounding: rounding, seed: seed, shard: shard)
         case "class_aware":
-            return ClassAwareSampler(imageCategories: dataset.imageCategories, seed: seed)
+            return ClassAwareSampler(imageCategories: dataset.imageCategories, seed: seed, shard: shard)
         case "sequential":
-            return SequentialSampler(count: dataset.count)
+            return SequentialSampler(count: dataset.count, shard: shard)
         default:
             throw ConfigError(
                 file: file, key: "data.sampler.type",

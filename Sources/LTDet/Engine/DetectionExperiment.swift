@@ -7,11 +7,18 @@ import Torch
 public final class DetectionExperiment {
     public let config: ExperimentConfig
     public let workDirectory: URL
+    /// The processes training together (nil: this one alone). Each takes its shard of every epoch; only rank 0
+    /// writes checkpoints, logs and evaluation results.
+    public let processGroup: ProcessGroup?
 
-    public init(config: ExperimentConfig, workDirectory: URL) {
+    public init(config: ExperimentConfig, workDirectory: URL, processGroup: ProcessGroup? = nil) {
         self.config = config
         self.workDirectory = workDirectory
+        self.processGroup = processGroup
     }
+
+    /// Whether this process writes the run's files (the only one, or rank 0 of a group).
+    public var isMainProcess: Bool { (processGroup?.rank ?? 0) == 0 }
 
     public func loadDataset(_ split: DatasetSection, training: Bool) throws -> InstanceDataset {
         let dataset = try InstanceDataset(
@@ -61,18 +68,21 @@ public final class DetectionExperiment {
     @discardableResult
     public func train(resume: Bool) throws -> [(IoUType, EvaluationSummary)] {
         let train = try loadDataset(config.data.train, training: true)
-        let sampler = try config.data.sampler.makeSampler(dataset: train, seed: config.seed, file: config.file)
+        let shard = processGroup.map { Shard(rank: $0.rank, worldSize: $0.worldSize) } ?? .single
+        let sampler = try config.data.sampler.makeSampler(dataset: train, seed: config.seed, shard: shard, file: config.file)
         let batchSize = config.data.samplesPerGPU
         let source = LoaderBatchSource(
             dataset: train, sampler: sampler, pipeline: pipeline(config.data.trainPipeline, training: true),
             options: DataLoader.Options(
-                batchSize: batchSize, workers: config.data.workersPerGPU, seed: config.seed,
+                batchSize: batchSize, workers: config.data.workersPerGPU, seed: config.seed, rank: shard.rank,
                 errorPolicy: try config.data.loaderErrorPolicy(file: config.file)))
         let checkpoint = resume ? Checkpoint.latest(in: workDirectory) : nil
         // A resumed run takes every weight from its checkpoint: the initial weights need not exist any more.
         let model = try makeModel(initialWeights: checkpoint == nil)
+        if let processGroup { model.collectives = ProcessCollectives(group: processGroup) }
+        // The learning rate scales with the batch of one step over all processes.
         let optimizer = try config.optimizer.makeOptimizer(
-            parameters: model.trainableParameters(), batchSize: batchSize, file: config.file)
+            parameters: model.trainableParameters(), batchSize: batchSize * shard.worldSize, file: config.file)
         let perEpoch = try source.iterationsPerEpoch(epoch: 1)
         let total = try source.totalIterations(maxEpochs: config.runner.maxEpochs, maxIterations: config.runner.maxIters)
         let schedule = try config.lrConfig.makeSchedule(
@@ -84,10 +94,11 @@ public final class DetectionExperiment {
             logEveryIterations: config.logConfig.interval, clipGradNorm: config.optimizer.gradClip)
         let trainer = try Trainer(
             model: model, source: source, optimizer: optimizer, schedule: schedule, settings: settings,
-            workDirectory: workDirectory)
+            workDirectory: workDirectory, processGroup: processGroup)
         var last: [(IoUType, EvaluationSummary)] = []
         let iouTypes = try config.evaluation.iouTypes(file: config.file)
-        if !iouTypes.isEmpty {
+        // Evaluation runs on rank 0 alone; the others wait for it in the next epoch's first collective.
+        if !iouTypes.isEmpty, isMainProcess {
             let val = try loadDataset(config.data.val, training: false)
             trainer.register(EvaluationHook(interval: config.evaluation.interval) { [unowned self] epoch in
                 last = try self.evaluate(

@@ -21,10 +21,11 @@ public final class Trainer<Model: TrainableModel, Source: EpochBatchSource> wher
     public var state: TrainerState { training.state }
 
     /// A trainer with the standard hooks: the learning-rate schedule, the optimiser update (with
-    /// `settings.clipGradNorm`), checkpoints and logging.
+    /// `settings.clipGradNorm`), checkpoints and logging. With a `processGroup` the update averages gradients
+    /// over its processes and only rank 0 writes checkpoints and logs.
     public init(
         model: Model, source: Source, optimizer: any Optimizer, schedule: any LRSchedule, settings: TrainerSettings,
-        workDirectory: URL
+        workDirectory: URL, processGroup: ProcessGroup? = nil
     ) throws {
         self.model = model
         self.source = source
@@ -34,9 +35,15 @@ public final class Trainer<Model: TrainableModel, Source: EpochBatchSource> wher
         self.workDirectory = workDirectory
         training = try TrainingRun(model: model, optimizer: optimizer, settings: settings, workDirectory: workDirectory)
         register(LRScheduleHook(schedule: schedule))
-        register(OptimizerHook(clipGradNorm: settings.clipGradNorm))
-        register(CheckpointHook())
-        register(LoggerHook())
+        if let processGroup {
+            register(DistributedOptimizerHook(group: processGroup, clipGradNorm: settings.clipGradNorm))
+        } else {
+            register(OptimizerHook(clipGradNorm: settings.clipGradNorm))
+        }
+        if (processGroup?.rank ?? 0) == 0 {
+            register(CheckpointHook())
+            register(LoggerHook())
+        }
         register(StepCallbackHook { [unowned self] run in try self.afterIteration?(run.state) })
     }
 
