@@ -58,7 +58,7 @@ void allreduce_flat(Group *g, at::Tensor &flat) {
 extern "C" {
 
 int ct_process_group_new(const char *master_addr, int master_port, int rank, int world_size, int host_store,
-                         const char *store_prefix, int64_t timeout_ms, ct_process_group *out) {
+                         const char *store_prefix, const char *interface, int64_t timeout_ms, ct_process_group *out) {
   CT_TRY({
     auto timeout = std::chrono::milliseconds(timeout_ms);
     c10d::TCPStoreOptions so;
@@ -77,8 +77,12 @@ int ct_process_group_new(const char *master_addr, int master_port, int rank, int
     }
     store = c10::make_intrusive<c10d::PrefixStore>(std::string(store_prefix), store);
     auto opts = c10d::ProcessGroupGloo::Options::create(timeout);
-    // The device binds to the address this host resolves for its own name, or loopback on a single machine.
-    opts->devices.push_back(std::string(master_addr) == "127.0.0.1" || std::string(master_addr) == "localhost"
+    // The transport binds to the named interface, else to loopback for a job on one machine, else to the
+    // address this host's name resolves to (what PyTorch does with and without GLOO_SOCKET_IFNAME).
+    std::string address(master_addr);
+    opts->devices.push_back(interface != nullptr && *interface != 0
+                                ? c10d::ProcessGroupGloo::createDeviceForInterface(std::string(interface))
+                            : address == "127.0.0.1" || address == "localhost"
                                 ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
                                 : c10d::ProcessGroupGloo::createDefaultDevice());
     c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo;

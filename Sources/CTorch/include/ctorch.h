@@ -254,9 +254,9 @@ int ct_nms(ct_tensor boxes, ct_tensor scores, double iou_threshold, ct_tensor *o
  * until done or until the group's timeout; failures name the rank. */
 typedef struct ct_process_group_s *ct_process_group;
 /* Joins (host_store != 0: also hosts) the TCPStore at master_addr:master_port, under store_prefix, and
- * connects the world_size processes. */
+ * connects the world_size processes through the network interface `interface` (NULL: see distributed.cpp). */
 int ct_process_group_new(const char *master_addr, int master_port, int rank, int world_size, int host_store,
-                         const char *store_prefix, int64_t timeout_ms, ct_process_group *out);
+                         const char *store_prefix, const char *interface, int64_t timeout_ms, ct_process_group *out);
 void ct_process_group_free(ct_process_group g);
 /* In-place sum over all processes of n tensors, reduced in flat buckets of up to bucket_bytes per dtype and
  * device, then multiplied by scale (1/world_size averages). */

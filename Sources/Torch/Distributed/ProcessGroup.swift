@@ -14,10 +14,12 @@ public final class ProcessGroup: @unchecked Sendable {
 
     /// Joins the group whose TCPStore listens at `masterAddress:masterPort`. The store is hosted by rank 0
     /// unless `hostStore` says otherwise (torchrun's agent already hosts one). `storePrefix` separates the
-    /// keys of successive attempts that share one store.
+    /// keys of successive attempts that share one store. `networkInterface` (PyTorch's GLOO_SOCKET_IFNAME)
+    /// names the interface the processes reach each other through; nil: loopback when the master address
+    /// is, else the address of this host's name.
     public init(
         masterAddress: String, masterPort: Int, rank: Int, worldSize: Int, hostStore: Bool? = nil,
-        storePrefix: String = "ltdet/", timeoutSeconds: Double = 300
+        storePrefix: String = "ltdet/", networkInterface: String? = nil, timeoutSeconds: Double = 300
     ) throws {
         guard worldSize >= 1, (0 ..< worldSize).contains(rank) else {
             throw TorchError("process group: rank \(rank) outside 0..<\(worldSize)")
@@ -29,7 +31,7 @@ public final class ProcessGroup: @unchecked Sendable {
         try check(
             ct_process_group_new(
                 masterAddress, Int32(masterPort), Int32(rank), Int32(worldSize), (hostStore ?? (rank == 0)) ? 1 : 0,
-                storePrefix, Int64(timeoutSeconds * 1000), &g))
+                storePrefix, networkInterface, Int64(timeoutSeconds * 1000), &g))
         handle = g!
         self.rank = rank
         self.worldSize = worldSize

@@ -14,12 +14,14 @@ public struct LaunchEnvironment: Sendable, Equatable {
     public var agentHostsStore: Bool
     /// torchrun restarts a failed job under the same store; each attempt keeps its keys apart.
     public var restartCount: Int
+    /// GLOO_SOCKET_IFNAME: the network interface between the machines (nil: ProcessGroup's default).
+    public var networkInterface: String?
 
     public var isDistributed: Bool { worldSize > 1 }
 
     public init(
         rank: Int, localRank: Int, worldSize: Int, masterAddress: String, masterPort: Int,
-        agentHostsStore: Bool = false, restartCount: Int = 0
+        agentHostsStore: Bool = false, restartCount: Int = 0, networkInterface: String? = nil
     ) {
         self.rank = rank
         self.localRank = localRank
@@ -28,6 +30,7 @@ public struct LaunchEnvironment: Sendable, Equatable {
         self.masterPort = masterPort
         self.agentHostsStore = agentHostsStore
         self.restartCount = restartCount
+        self.networkInterface = networkInterface
     }
 
     /// Reads the launch variables; a malformed or inconsistent one is an error that names it.
@@ -49,7 +52,8 @@ public struct LaunchEnvironment: Sendable, Equatable {
             rank: rank, localRank: try integer("LOCAL_RANK", default: rank), worldSize: worldSize,
             masterAddress: address.isEmpty ? "127.0.0.1" : address, masterPort: try integer("MASTER_PORT", default: 29500),
             agentHostsStore: environment["TORCHELASTIC_USE_AGENT_STORE"]?.lowercased() == "true",
-            restartCount: try integer("TORCHELASTIC_RESTART_COUNT", default: 0))
+            restartCount: try integer("TORCHELASTIC_RESTART_COUNT", default: 0),
+            networkInterface: environment["GLOO_SOCKET_IFNAME"].flatMap { $0.isEmpty ? nil : $0 })
     }
 
     /// Joins the job's process group (nil for a single process).
@@ -58,6 +62,6 @@ public struct LaunchEnvironment: Sendable, Equatable {
         return try ProcessGroup(
             masterAddress: masterAddress, masterPort: masterPort, rank: rank, worldSize: worldSize,
             hostStore: rank == 0 && !agentHostsStore, storePrefix: "ltdet/attempt_\(restartCount)/",
-            timeoutSeconds: timeoutSeconds)
+            networkInterface: networkInterface, timeoutSeconds: timeoutSeconds)
     }
 }
