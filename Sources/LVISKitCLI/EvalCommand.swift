@@ -45,6 +45,20 @@ public struct EvalCommand: ParsableCommand {
     @Flag(help: "No progress lines on stderr.")
     var quiet = false
 
+    /// An output written onto an input would destroy it before anything noticed.
+    public func validate() throws {
+        func same(_ a: String, _ b: String) -> Bool {
+            URL(fileURLWithPath: a).standardizedFileURL.resolvingSymlinksInPath()
+                == URL(fileURLWithPath: b).standardizedFileURL.resolvingSymlinksInPath()
+        }
+        let outputs = [("--json", jsonOutput), ("--dump-precision", dumpPrecision), ("--dump-recall", dumpRecall)]
+        for case let (option, path?) in outputs {
+            for (input, inputPath) in [("--gt", groundTruth), ("--results", results)] where same(path, inputPath) {
+                throw ValidationError("\(option) \(path) is the \(input) input; write the output elsewhere")
+            }
+        }
+    }
+
     public func run() throws {
         let log = ProgressLog(enabled: !quiet)
         let started = Date()

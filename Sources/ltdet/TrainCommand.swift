@@ -8,8 +8,11 @@ struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "Train a detector from a YAML config.",
         discussion: """
-            Checkpoints, log.jsonl and evaluation results go to the work directory. --resume continues the \
-            newest complete checkpoint there exactly (weights, optimiser, method state, sampler position).
+            Checkpoints (epoch_N at epoch ends, iter_N otherwise, `latest` linking the newest), log.jsonl, \
+            evaluation results, the resolved config.yaml and environment.json go to the work directory. --resume \
+            continues the newest complete checkpoint there exactly (weights, optimiser, method state, sampler \
+            position); --resume-from continues a given one. A fresh run refuses a work directory that holds \
+            another run unless --overwrite, which deletes that run's files.
 
             Multi-process (data-parallel, c10d Gloo): --nproc N starts N processes on this machine; under \
             torchrun (or any launcher that sets RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT) each process joins \
@@ -29,6 +32,15 @@ struct TrainCommand: ParsableCommand {
     /// Set by the launcher in the processes it starts, which then train instead of launching again.
     static let launchedMarker = "LTDET_LAUNCHED"
 
+    @Option(help: "Continue from this checkpoint (.safetensors with its .json).") var resumeFrom: String?
+    @Flag(help: "Start afresh in a work directory that holds another run, deleting that run's files.") var overwrite = false
+
+    func validate() throws {
+        if overwrite && (resume || resumeFrom != nil) {
+            throw ValidationError("--overwrite starts afresh; it cannot be combined with --resume or --resume-from")
+        }
+    }
+
     func run() throws {
         Runtime.relaunchWithPassiveOpenMPWaiting()
         let environment = ProcessInfo.processInfo.environment
@@ -44,7 +56,8 @@ struct TrainCommand: ParsableCommand {
         let launch = try LaunchEnvironment(environment: environment)
         let group = try launch.makeProcessGroup()
         let experiment = try ExperimentSetup.experiment(config: config, options: options, processGroup: group)
-        try experiment.train(resume: resume)
+        try experiment.train(
+            resume: resume || resumeFrom != nil, resumeFrom: resumeFrom.map { URL(fileURLWithPath: $0) }, overwrite: overwrite)
         guard experiment.isMainProcess else { return }
         try TrainingCurves.plot(
             log: experiment.workDirectory.appendingPathComponent("log.jsonl").path,

@@ -40,7 +40,7 @@ public final class DetectionExperiment {
         let model = try MaskRCNN(config: config.model, classificationLoss: loss, seed: config.seed)
         guard initialWeights else { return model }
         if let path = config.pretrained {
-            let weights = try StateDict.load(from: URL(fileURLWithPath: path))
+            let weights = try StateDict.load(from: PretrainedWeights.resolve(path))
             // torchvision's classifier (fc.*) has no place in a detection backbone.
             let mismatch = try model.backbone.load(stateDict: weights.filter { !$0.key.hasPrefix("fc.") }, strict: false)
             if !mismatch.missing.isEmpty {
@@ -63,10 +63,12 @@ public final class DetectionExperiment {
             normalization: config.data.normalization, rasterizeMasks: training, withMasks: training)
     }
 
-    /// Trains, evaluating every `evaluation.interval` epochs; with `resume` it continues the newest complete
-    /// checkpoint of the work directory, if there is one. Returns the last evaluation.
+    /// Trains, evaluating every `evaluation.interval` epochs; with `resume` it continues `resumeFrom`, else the
+    /// newest complete checkpoint of the work directory, if there is one. A run that does not continue a
+    /// checkpoint refuses a work directory holding another run unless `overwrite` (see `WorkDirectory`).
+    /// Returns the last evaluation.
     @discardableResult
-    public func train(resume: Bool) throws -> [(IoUType, EvaluationSummary)] {
+    public func train(resume: Bool, resumeFrom: URL? = nil, overwrite: Bool = false) throws -> [(IoUType, EvaluationSummary)] {
         let train = try loadDataset(config.data.train, training: true)
         let shard = processGroup.map { Shard(rank: $0.rank, worldSize: $0.worldSize) } ?? .single
         let sampler = try config.data.sampler.makeSampler(dataset: train, seed: config.seed, shard: shard, file: config.file)
@@ -76,7 +78,13 @@ public final class DetectionExperiment {
             options: DataLoader.Options(
                 batchSize: batchSize, workers: config.data.workersPerGPU, seed: config.seed, rank: shard.rank,
                 errorPolicy: try config.data.loaderErrorPolicy(file: config.file)))
-        let checkpoint = resume ? Checkpoint.latest(in: workDirectory) : nil
+        let checkpoint = resume ? resumeFrom ?? Checkpoint.latest(in: workDirectory) : nil
+        // The work directory is rank 0's: another rank would find rank 0's fresh files and refuse the run.
+        if isMainProcess {
+            let directory = WorkDirectory(workDirectory)
+            if checkpoint == nil { try directory.prepareFreshRun(overwrite: overwrite, config: config) }
+            try directory.recordStart(config: config)
+        }
         // A resumed run takes every weight from its checkpoint: the initial weights need not exist any more.
         let model = try makeModel(initialWeights: checkpoint == nil)
         if let processGroup { model.collectives = ProcessCollectives(group: processGroup) }

@@ -20,8 +20,11 @@ public struct MaskRCNNConfig: Codable, Sendable, Equatable {
         public var frozenStages: Int
         public var norm: NormKind
         public var normEval: Bool
+        /// ResNeXt's cardinality and width per group (mmdet's ResNeXt `groups`, `base_width`); 1 and 64 are ResNet.
+        public var groups = 1
+        public var baseWidth = 64
         enum CodingKeys: String, CodingKey {
-            case depth, frozenStages = "frozen_stages", norm, normEval = "norm_eval"
+            case depth, frozenStages = "frozen_stages", norm, normEval = "norm_eval", groups, baseWidth = "base_width"
         }
     }
 
