@@ -92,11 +92,12 @@ public final class DetectionExperiment {
         let optimizer = try config.optimizer.makeOptimizer(
             parameters: model.trainableParameters(), batchSize: batchSize * shard.worldSize, file: config.file)
         let perEpoch = try source.iterationsPerEpoch(epoch: 1)
-        let total = try source.totalIterations(maxEpochs: config.runner.maxEpochs, maxIterations: config.runner.maxIters)
+        let epochs = try config.runner.epochCount(iterationsPerEpoch: source.iterationsPerEpoch, file: config.file)
+        let total = try source.totalIterations(maxEpochs: epochs, maxIterations: config.runner.maxIters)
         let schedule = try config.lrConfig.makeSchedule(
             iterationsPerEpoch: perEpoch, totalIterations: total, file: config.file)
         let settings = TrainerSettings(
-            maxEpochs: config.runner.maxEpochs, maxIterations: config.runner.maxIters,
+            maxEpochs: epochs, maxIterations: config.runner.maxIters,
             checkpointEveryIterations: config.checkpointConfig.intervalIters,
             checkpointEveryEpochs: config.checkpointConfig.interval, keepCheckpoints: config.checkpointConfig.keep,
             logEveryIterations: config.logConfig.interval, clipGradNorm: config.optimizer.gradClip)

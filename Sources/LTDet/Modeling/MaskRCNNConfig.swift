@@ -59,9 +59,11 @@ public struct MaskRCNNConfig: Codable, Sendable, Equatable {
         public var lossCls: ClassificationLossConfig?
         /// Pairwise class balance on top of the loss (`alpha`, `momentum`, `start_epoch`).
         public var pcb: PCBConfig?
+        /// Replaces the loss's classifier layer: `{type: CosineSimilarityLinear, temperature: 48}` (RIO).
+        public var clsPredictorCfg: PredictorConfig?
         enum CodingKeys: String, CodingKey {
             case type, roiFeatSize = "roi_feat_size", fcOutChannels = "fc_out_channels", targetStds = "target_stds"
-            case lossCls = "loss_cls", pcb
+            case lossCls = "loss_cls", pcb, clsPredictorCfg = "cls_predictor_cfg"
         }
 
         public init(
