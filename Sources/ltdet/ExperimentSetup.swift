@@ -1,5 +1,6 @@
 import Foundation
 import LTDet
+import Torch
 
 /// What train, test, demo and print-config share: the config with its overrides, and the work directory
 /// (--work-dir, else the config's `work_dir`, else work_dirs/<config name>), written back into the config so
@@ -14,10 +15,11 @@ enum ExperimentSetup {
         return config
     }
 
-    static func experiment(config path: String, options: ExperimentOptions, extraOverrides: [String] = []) throws
-        -> DetectionExperiment
-    {
+    static func experiment(
+        config path: String, options: ExperimentOptions, extraOverrides: [String] = [], processGroup: ProcessGroup? = nil
+    ) throws -> DetectionExperiment {
         let config = try config(path, options: options, extraOverrides: extraOverrides)
-        return DetectionExperiment(config: config, workDirectory: URL(fileURLWithPath: config.workDir!))
+        return DetectionExperiment(
+            config: config, workDirectory: URL(fileURLWithPath: config.workDir!), processGroup: processGroup)
     }
 }

@@ -13,11 +13,25 @@ struct TrainCommand: ParsableCommand {
             continues the newest complete checkpoint there exactly (weights, optimiser, method state, sampler \
             position); --resume-from continues a given one. A fresh run refuses a work directory that holds \
             another run unless --overwrite, which deletes that run's files.
+
+            Multi-process (data-parallel, c10d Gloo): --nproc N starts N processes on this machine; under \
+            torchrun (or any launcher that sets RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT) each process joins \
+            the job it describes. data.samples_per_gpu is per process; rank 0 writes every file.
             """)
 
     @Argument(help: "Config file (configs/...yaml).") var config: String
     @OptionGroup var options: ExperimentOptions
     @Flag(help: "Continue from the newest checkpoint in the work directory.") var resume = false
+    @Option(help: "Processes to start on this machine (built-in launcher, like torchrun --nproc-per-node).")
+    var nproc: Int?
+    @Option(help: "Machines in the job (with --nproc, --node-rank, --master-addr, --master-port).") var nnodes = 1
+    @Option(help: "This machine's index among --nnodes.") var nodeRank = 0
+    @Option(help: "Address of the machine of rank 0 (its TCPStore).") var masterAddr = "127.0.0.1"
+    @Option(help: "Port of rank 0's TCPStore (default with one machine: a free port).") var masterPort: Int?
+
+    /// Set by the launcher in the processes it starts, which then train instead of launching again.
+    static let launchedMarker = "LTDET_LAUNCHED"
+
     @Option(help: "Continue from this checkpoint (.safetensors with its .json).") var resumeFrom: String?
     @Flag(help: "Start afresh in a work directory that holds another run, deleting that run's files.") var overwrite = false
 
@@ -29,10 +43,22 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         Runtime.relaunchWithPassiveOpenMPWaiting()
+        let environment = ProcessInfo.processInfo.environment
+        if let nproc, environment[Self.launchedMarker] == nil {
+            setenv(Self.launchedMarker, "1", 1)
+            try ProcessLauncher(
+                processesPerNode: nproc, nodes: nnodes, nodeRank: nodeRank, masterAddress: masterAddr,
+                masterPort: masterPort
+            ).run(arguments: Array(CommandLine.arguments.dropFirst()))
+            return
+        }
         Runtime.configureThreads()
-        let experiment = try ExperimentSetup.experiment(config: config, options: options)
+        let launch = try LaunchEnvironment(environment: environment)
+        let group = try launch.makeProcessGroup()
+        let experiment = try ExperimentSetup.experiment(config: config, options: options, processGroup: group)
         try experiment.train(
             resume: resume || resumeFrom != nil, resumeFrom: resumeFrom.map { URL(fileURLWithPath: $0) }, overwrite: overwrite)
+        guard experiment.isMainProcess else { return }
         try TrainingCurves.plot(
             log: experiment.workDirectory.appendingPathComponent("log.jsonl").path,
             to: experiment.workDirectory.appendingPathComponent("losses.png").path)

@@ -246,6 +246,24 @@ int ct_roi_align(ct_tensor input, ct_tensor rois, double spatial_scale, int64_t 
 /* Greedy NMS over boxes (N x 4, x1 y1 x2 y2) with scores (N); returns kept indices by score order. */
 int ct_nms(ct_tensor boxes, ct_tensor scores, double iou_threshold, ct_tensor *out);
 
+/* Process groups (distributed.cpp): c10d's TCPStore rendezvous and Gloo backend. Every collective blocks
+ * until done or until the group's timeout; failures name the rank. */
+typedef struct ct_process_group_s *ct_process_group;
+/* Joins (host_store != 0: also hosts) the TCPStore at master_addr:master_port, under store_prefix, and
+ * connects the world_size processes through the network interface `interface` (NULL: see distributed.cpp). */
+int ct_process_group_new(const char *master_addr, int master_port, int rank, int world_size, int host_store,
+                         const char *store_prefix, const char *interface, int64_t timeout_ms, ct_process_group *out);
+void ct_process_group_free(ct_process_group g);
+/* In-place sum over all processes of n tensors, reduced in flat buckets of up to bucket_bytes per dtype and
+ * device, then multiplied by scale (1/world_size averages). */
+int ct_process_group_all_reduce_sum(ct_process_group g, ct_tensor *tensors, int64_t n, int64_t bucket_bytes,
+                                    double scale);
+/* Every process's tensor concatenated along dimension 0 in rank order; the row counts may differ. */
+int ct_process_group_all_gather_cat(ct_process_group g, ct_tensor t, ct_tensor *out);
+/* Overwrites each of n tensors (in place, outside autograd) with root's. */
+int ct_process_group_broadcast(ct_process_group g, ct_tensor *tensors, int64_t n, int root);
+int ct_process_group_barrier(ct_process_group g);
+
 #ifdef __cplusplus
 }
 #endif

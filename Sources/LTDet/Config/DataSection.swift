@@ -70,25 +70,28 @@ public struct SamplerSection: Codable, Sendable, Equatable {
         case groupByAspectRatio = "group_by_aspect_ratio"
     }
 
-    /// The sampler, grouped into batches of `batchSize` when `group_by_aspect_ratio` is set. `file` is the config
-    /// file the section came from, named by the error for an unknown type.
-    public func makeSampler(dataset: InstanceDataset, seed: UInt64, batchSize: Int, file: String) throws -> any Sampler {
-        let sampler = try makeBaseSampler(dataset: dataset, seed: seed, file: file)
+    /// The sampler of this process's `shard` (every rank draws the same global order from `seed`), grouped into
+    /// batches of `batchSize` when `group_by_aspect_ratio` is set. `file` is the config file the section came
+    /// from, named by the error for an unknown type.
+    public func makeSampler(dataset: InstanceDataset, seed: UInt64, batchSize: Int, shard: Shard = .single, file: String)
+        throws -> any Sampler
+    {
+        let sampler = try makeBaseSampler(dataset: dataset, seed: seed, shard: shard, file: file)
         guard groupByAspectRatio else { return sampler }
         return AspectRatioGroupedSampler(base: sampler, dataset: dataset, batchSize: batchSize, seed: seed)
     }
 
-    private func makeBaseSampler(dataset: InstanceDataset, seed: UInt64, file: String) throws -> any Sampler {
+    private func makeBaseSampler(dataset: InstanceDataset, seed: UInt64, shard: Shard, file: String) throws -> any Sampler {
         switch type {
         case "shuffled":
-            return ShuffledSampler(count: dataset.count, seed: seed)
+            return ShuffledSampler(count: dataset.count, seed: seed, shard: shard)
         case "repeat_factor":
             let factors = RepeatFactors(imageCategories: dataset.imageCategories, threshold: threshold)
-            return RepeatFactorSampler(factors: factors, rounding: rounding, seed: seed)
+            return RepeatFactorSampler(factors: factors, rounding: rounding, seed: seed, shard: shard)
         case "class_aware":
-            return ClassAwareSampler(imageCategories: dataset.imageCategories, seed: seed)
+            return ClassAwareSampler(imageCategories: dataset.imageCategories, seed: seed, shard: shard)
         case "sequential":
-            return SequentialSampler(count: dataset.count)
+            return SequentialSampler(count: dataset.count, shard: shard)
         default:
             throw ConfigError(
                 file: file, key: "data.sampler.type",

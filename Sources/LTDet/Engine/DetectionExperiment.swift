@@ -7,11 +7,18 @@ import Torch
 public final class DetectionExperiment {
     public let config: ExperimentConfig
     public let workDirectory: URL
+    /// The processes training together (nil: this one alone). Each takes its shard of every epoch; only rank 0
+    /// writes checkpoints, logs and evaluation results.
+    public let processGroup: ProcessGroup?
 
-    public init(config: ExperimentConfig, workDirectory: URL) {
+    public init(config: ExperimentConfig, workDirectory: URL, processGroup: ProcessGroup? = nil) {
         self.config = config
         self.workDirectory = workDirectory
+        self.processGroup = processGroup
     }
+
+    /// Whether this process writes the run's files (the only one, or rank 0 of a group).
+    public var isMainProcess: Bool { (processGroup?.rank ?? 0) == 0 }
 
     public func loadDataset(_ split: DatasetSection, training: Bool) throws -> InstanceDataset {
         let dataset = try InstanceDataset(
@@ -81,18 +88,22 @@ public final class DetectionExperiment {
     @discardableResult
     public func train(resume: Bool, resumeFrom: URL? = nil, overwrite: Bool = false) throws -> [(IoUType, EvaluationSummary)] {
         let train = try loadDataset(config.data.train, training: true)
+        let shard = processGroup.map { Shard(rank: $0.rank, worldSize: $0.worldSize) } ?? .single
         let batchSize = config.data.samplesPerGPU
         let sampler = try config.data.sampler.makeSampler(
-            dataset: train, seed: config.seed, batchSize: batchSize, file: config.file)
+            dataset: train, seed: config.seed, batchSize: batchSize, shard: shard, file: config.file)
         let source = LoaderBatchSource(
             dataset: train, sampler: sampler, pipeline: pipeline(config.data.trainPipeline, training: true),
             options: DataLoader.Options(
-                batchSize: batchSize, workers: config.data.workersPerGPU, seed: config.seed,
+                batchSize: batchSize, workers: config.data.workersPerGPU, seed: config.seed, rank: shard.rank,
                 errorPolicy: try config.data.loaderErrorPolicy(file: config.file)))
         let checkpoint = resume ? resumeFrom ?? Checkpoint.latest(in: workDirectory) : nil
-        let directory = WorkDirectory(workDirectory)
-        if checkpoint == nil { try directory.prepareFreshRun(overwrite: overwrite, config: config) }
-        try directory.recordStart(config: config)
+        // The work directory is rank 0's: another rank would find rank 0's fresh files and refuse the run.
+        if isMainProcess {
+            let directory = WorkDirectory(workDirectory)
+            if checkpoint == nil { try directory.prepareFreshRun(overwrite: overwrite, config: config) }
+            try directory.recordStart(config: config)
+        }
         // A resumed run takes every weight from its checkpoint: the initial weights need not exist any more.
         let model = try makeModel(initialWeights: checkpoint == nil)
         guard config.optimizer.cumulativeIters >= 1 else {
@@ -104,9 +115,11 @@ public final class DetectionExperiment {
             FileHandle.standardError.write(Data(
                 "train_params \(patterns): \(trainable.count) of \(model.namedParameters().count) parameters train\n".utf8))
         }
+        if let processGroup { model.collectives = ProcessCollectives(group: processGroup) }
+        // The learning rate scales with the batch of one update: every process's images, every accumulated step.
         let optimizer = try config.optimizer.makeOptimizer(
-            parameters: model.trainableParameters(), batchSize: batchSize * config.optimizer.cumulativeIters,
-            file: config.file)
+            parameters: model.trainableParameters(),
+            batchSize: batchSize * shard.worldSize * config.optimizer.cumulativeIters, file: config.file)
         let epochs = try config.runner.epochCount(iterationsPerEpoch: source.iterationsPerEpoch, file: config.file)
         let total = try source.totalIterations(maxEpochs: epochs, maxIterations: config.runner.maxIters)
         let schedule = try config.lrConfig.makeSchedule(
@@ -119,10 +132,11 @@ public final class DetectionExperiment {
             cumulativeIterations: config.optimizer.cumulativeIters)
         let trainer = try Trainer(
             model: model, source: source, optimizer: optimizer, schedule: schedule, settings: settings,
-            workDirectory: workDirectory)
+            workDirectory: workDirectory, processGroup: processGroup)
         var last: [(IoUType, EvaluationSummary)] = []
         let iouTypes = try config.evaluation.iouTypes(file: config.file)
-        if !iouTypes.isEmpty {
+        // Evaluation runs on rank 0 alone; the others wait for it in the next epoch's first collective.
+        if !iouTypes.isEmpty, isMainProcess {
             let val = try loadDataset(config.data.val, training: false)
             trainer.register(EvaluationHook(interval: config.evaluation.interval) { [unowned self] epoch in
                 last = try self.evaluate(

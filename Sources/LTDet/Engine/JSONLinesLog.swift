@@ -9,12 +9,9 @@ public final class JSONLinesLog {
     // Opened at the first entry, so that a work directory gets no event file until something is logged.
     private var events: TensorBoardEventFile?
 
-    init(url: URL) throws {
+    init(url: URL) {
         self.url = url
         text = PlainTextLog(url: url.deletingPathExtension().appendingPathExtension("txt"))
-        if !FileManager.default.fileExists(atPath: url.path) {
-            FileManager.default.createFile(atPath: url.path, contents: nil)
-        }
     }
 
     public func append(mode: String, epoch: Int, iteration: Int, values: [String: Double]) throws {
@@ -22,6 +19,10 @@ public final class JSONLinesLog {
         for (k, v) in values { object[k] = v.isFinite ? v : String(v) }
         var line = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         line.append(0x0A)
+        // Created by the first entry: a process that never logs (rank > 0 of a job) leaves no file.
+        if !FileManager.default.fileExists(atPath: url.path) {
+            FileManager.default.createFile(atPath: url.path, contents: nil)
+        }
         let handle = try FileHandle(forWritingTo: url)
         defer { try? handle.close() }
         try handle.seekToEnd()

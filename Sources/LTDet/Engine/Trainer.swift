@@ -22,9 +22,11 @@ public final class Trainer<Model: TrainableModel, Source: EpochBatchSource> wher
 
     /// A trainer with the standard hooks: the learning-rate schedule, the optimiser update (with
     /// `settings.clipGradNorm`, accumulated over `settings.cumulativeIterations` steps), checkpoints and logging.
+    /// With a `processGroup` the update averages gradients over its processes and only rank 0 writes
+    /// checkpoints and logs.
     public init(
         model: Model, source: Source, optimizer: any Optimizer, schedule: any LRSchedule, settings: TrainerSettings,
-        workDirectory: URL
+        workDirectory: URL, processGroup: ProcessGroup? = nil
     ) throws {
         self.model = model
         self.source = source
@@ -34,14 +36,23 @@ public final class Trainer<Model: TrainableModel, Source: EpochBatchSource> wher
         self.workDirectory = workDirectory
         training = try TrainingRun(model: model, optimizer: optimizer, settings: settings, workDirectory: workDirectory)
         register(LRScheduleHook(schedule: schedule))
-        if settings.cumulativeIterations > 1 {
+        if let processGroup {
+            guard settings.cumulativeIterations == 1 else {
+                throw TorchError(
+                    "optimizer.cumulative_iters: gradient accumulation is not combined with several processes yet "
+                        + "(\(processGroup.worldSize) processes, cumulative_iters \(settings.cumulativeIterations))")
+            }
+            register(DistributedOptimizerHook(group: processGroup, clipGradNorm: settings.clipGradNorm))
+        } else if settings.cumulativeIterations > 1 {
             register(GradientCumulativeOptimizerHook(
                 cumulativeIterations: settings.cumulativeIterations, clipGradNorm: settings.clipGradNorm))
         } else {
             register(OptimizerHook(clipGradNorm: settings.clipGradNorm))
         }
-        register(CheckpointHook())
-        register(LoggerHook())
+        if (processGroup?.rank ?? 0) == 0 {
+            register(CheckpointHook())
+            register(LoggerHook())
+        }
         register(StepCallbackHook { [unowned self] run in try self.afterIteration?(run.state) })
     }
 

@@ -28,7 +28,7 @@ public final class TrainingRun {
         self.settings = settings
         self.workDirectory = workDirectory
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
-        log = try JSONLinesLog(url: workDirectory.appendingPathComponent("log.jsonl"))
+        log = JSONLinesLog(url: workDirectory.appendingPathComponent("log.jsonl"))
     }
 
     public var isFinished: Bool { state.iteration >= totalIterations }

@@ -17,7 +17,10 @@ public final class MaskRCNN: Module {
     /// Draws the RPN and RoI samples; its state belongs in checkpoints for an exact resume.
     public let samplingGenerator: Generator
     /// Sums and gathers the long-tail methods' statistics across processes (single process: identity).
-    public var collectives: ProcessCollectives = .singleProcess
+    public var collectives: ProcessCollectives = .singleProcess {
+        // The classification loss keeps its own state (EQL v2 sums, PCB confusion, EBL tracker): hand it on.
+        didSet { for state in synchronizedStates(in: classificationLoss) { state.collectives = collectives } }
+    }
     /// BatchNorm layers whose parameters a fine-tuning stage froze (`ParameterSelection`): kept in evaluation
     /// mode while training so that their statistics stay frozen with them.
     var frozenNormalization = ModuleSet(modules: [])

@@ -65,6 +65,30 @@ import Testing
         }
     }
 
+    /// Every sampler kind, sharded over 2 processes with the shared seed, covers exactly the single-process
+    /// epoch: step t of rank k is element 2t + k of the single order (what a 1 x 2 batch holds in its slot k).
+    @Test(arguments: ["rfs_ceil", "rfs_stochastic", "class_aware", "shuffled"])
+    func twoShardsInterleaveIntoTheSingleProcessEpoch(kind: String) {
+        let factors = RepeatFactors(imageCategories: Self.imageCategories, threshold: 0.3)
+        func sampler(_ shard: Shard) -> any Sampler {
+            switch kind {
+            case "rfs_ceil": RepeatFactorSampler(factors: factors, rounding: .ceil, seed: 4, shard: shard)
+            case "rfs_stochastic": RepeatFactorSampler(factors: factors, rounding: .stochastic, seed: 4, shard: shard)
+            case "class_aware": ClassAwareSampler(imageCategories: Self.imageCategories, seed: 4, shard: shard)
+            default: ShuffledSampler(count: Self.imageCategories.count, seed: 4, shard: shard)
+            }
+        }
+        for epoch in 0 ..< 3 {
+            let single = sampler(.single).indices(forEpoch: epoch)
+            let ranks = (0 ..< 2).map { sampler(Shard(rank: $0, worldSize: 2)).indices(forEpoch: epoch) }
+            #expect(ranks[0].count == ranks[1].count)
+            let interleaved = zip(ranks[0], ranks[1]).flatMap { [$0, $1] }
+            #expect(Array(interleaved.prefix(single.count)) == single)
+            // Padding (an odd epoch) repeats the epoch's own beginning, as DistributedSampler does.
+            #expect(Array(interleaved.dropFirst(single.count)) == Array(single.prefix(interleaved.count - single.count)))
+        }
+    }
+
     @Test func shuffledAndSequentialSamplers() {
         let shuffled = ShuffledSampler(count: 50, seed: 1)
         #expect(shuffled.indices(forEpoch: 0).sorted() == Array(0 ..< 50))
