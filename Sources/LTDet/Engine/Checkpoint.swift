@@ -34,7 +34,7 @@ public struct Checkpoint {
 
     /// Reads a checkpoint from its `.safetensors` path (the trainer state from the sibling `.json`, if any).
     public static func read(_ url: URL) throws -> Checkpoint {
-        let tensors = try Safetensors.load(from: url).tensors
+        let (tensors, metadata) = try Safetensors.load(from: url)
         var model: [String: Tensor] = [:]
         var optimizer: [String: Tensor] = [:]
         var method: [String: Tensor] = [:]
@@ -58,22 +58,59 @@ public struct Checkpoint {
             } catch {
                 throw TorchError("\(jsonURL.path): malformed trainer state (\(error))")
             }
+            if let problem = state.problem {
+                throw TorchError("\(jsonURL.path): invalid trainer state: \(problem)")
+            }
+            // The weights carry the iteration they were written at; a sidecar that disagrees belongs to another
+            // checkpoint (copied or edited by hand), and resuming from it would repeat or skip iterations.
+            if let written = metadata["iteration"], written != "\(state.iteration)" {
+                throw TorchError(
+                    "\(jsonURL.path): 'iteration' is \(state.iteration) but \(url.lastPathComponent) was written at iteration \(written)")
+            }
         }
         return Checkpoint(model: model, optimizer: optimizer, method: method, state: state)
     }
 
-    /// The newest complete checkpoint in a work directory (by iteration), if any.
-    public static func latest(in directory: URL) -> URL? {
+    /// The newest checkpoint of a work directory that reads back whole, with the checkpoint itself. A newer one
+    /// that does not (truncated by a full disk, edited) is skipped, and `report` says which and why, so that a
+    /// run continues from the previous complete one instead of stopping.
+    public static func newestReadable(in directory: URL, report: (String) -> Void) -> (url: URL, checkpoint: Checkpoint)? {
+        for url in complete(in: directory) {
+            do {
+                return (url, try read(url))
+            } catch {
+                report("skipping checkpoint \(url.path): \(error)")
+            }
+        }
+        return nil
+    }
+
+    /// Deletes the partial files a killed checkpoint write leaves (`AtomicFile`'s `.NAME.tmp-*`), reporting each.
+    public static func removeStaleTemporaries(in directory: URL, report: (String) -> Void) {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        var best: (Int, URL)?
+        for f in files where f.hasPrefix(".iter_") && f.contains(".tmp-") {
+            let url = directory.appendingPathComponent(f)
+            if (try? FileManager.default.removeItem(at: url)) != nil {
+                report("removed \(url.path), the partial file of an interrupted checkpoint write")
+            }
+        }
+    }
+
+    /// The newest complete checkpoint in a work directory (by iteration), if any.
+    public static func latest(in directory: URL) -> URL? { complete(in: directory).first }
+
+    /// The checkpoints of a work directory whose JSON and weights both exist, newest first.
+    static func complete(in directory: URL) -> [URL] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        var found: [(Int, URL)] = []
         for f in files where f.hasPrefix("iter_") && f.hasSuffix(".json") {
             let name = String(f.dropLast(5))
             guard let it = Int(name.dropFirst(5)) else { continue }
             let weights = directory.appendingPathComponent(name + ".safetensors")
             guard FileManager.default.fileExists(atPath: weights.path) else { continue }
-            if best == nil || it > best!.0 { best = (it, weights) }
+            found.append((it, weights))
         }
-        return best?.1
+        return found.sorted { $0.0 > $1.0 }.map(\.1)
     }
 
     /// Deletes all but the newest `keep` checkpoints named iter_N.

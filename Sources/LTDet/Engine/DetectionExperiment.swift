@@ -16,7 +16,9 @@ public final class DetectionExperiment {
     public func loadDataset(_ split: DatasetSection, training: Bool) throws -> InstanceDataset {
         let dataset = try InstanceDataset(
             annotationFile: split.annFile,
-            options: InstanceDataset.Options(imageRoot: split.imgPrefix, dropImagesWithoutAnnotations: training && split.filterEmptyGT))
+            options: InstanceDataset.Options(
+                imageRoot: split.imgPrefix, dropImagesWithoutAnnotations: training && split.filterEmptyGT,
+                checkForTraining: training))
         guard dataset.labels.count == config.model.numClasses else {
             throw ConfigError(
                 file: config.file, key: "model.num_classes",
@@ -60,6 +62,7 @@ public final class DetectionExperiment {
     /// checkpoint of the work directory, if there is one. Returns the last evaluation.
     @discardableResult
     public func train(resume: Bool) throws -> [(IoUType, EvaluationSummary)] {
+        try config.validate()
         let train = try loadDataset(config.data.train, training: true)
         let sampler = try config.data.sampler.makeSampler(dataset: train, seed: config.seed, file: config.file)
         let batchSize = config.data.samplesPerGPU
@@ -68,7 +71,10 @@ public final class DetectionExperiment {
             options: DataLoader.Options(
                 batchSize: batchSize, workers: config.data.workersPerGPU, seed: config.seed,
                 errorPolicy: try config.data.loaderErrorPolicy(file: config.file)))
-        let checkpoint = resume ? Checkpoint.latest(in: workDirectory) : nil
+        let checkpoint = resume ? Checkpoint.newestReadable(in: workDirectory, report: reportToStandardError) : nil
+        if resume, checkpoint == nil {
+            reportToStandardError("resume: no complete checkpoint in \(workDirectory.path), starting from iteration 0")
+        }
         // A resumed run takes every weight from its checkpoint: the initial weights need not exist any more.
         let model = try makeModel(initialWeights: checkpoint == nil)
         let optimizer = try config.optimizer.makeOptimizer(
@@ -100,7 +106,7 @@ public final class DetectionExperiment {
                 return metrics
             })
         }
-        if let checkpoint { try trainer.resume(from: checkpoint) }
+        if let checkpoint { try trainer.resume(from: checkpoint.url, checkpoint: checkpoint.checkpoint) }
         try trainer.run()
         return last
     }
@@ -109,6 +115,7 @@ public final class DetectionExperiment {
     /// model with the checkpoint's weights, without `pretrained` or `load_from`, which the checkpoint replaces.
     @discardableResult
     public func test(checkpoint: URL, iouTypes: [IoUType], resultsFile: URL) throws -> [(IoUType, EvaluationSummary)] {
+        try config.validate()
         let model = try makeModel(initialWeights: false)
         try model.load(stateDict: try Checkpoint.read(checkpoint).model)
         let val = try loadDataset(config.data.val, training: false)

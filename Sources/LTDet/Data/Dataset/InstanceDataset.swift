@@ -15,11 +15,16 @@ public struct InstanceDataset: Sendable {
         public var imageRoot: String
         public var pathConvention: ImagePathConvention = .automatic
         public var dropImagesWithoutAnnotations: Bool = false
+        /// Reject annotations that would be wrong training targets, and a set with none to train on
+        /// (`TrainingAnnotationCheck`).
+        public var checkForTraining: Bool = false
 
-        public init(imageRoot: String, pathConvention: ImagePathConvention = .automatic, dropImagesWithoutAnnotations: Bool = false) {
+        public init(imageRoot: String, pathConvention: ImagePathConvention = .automatic, dropImagesWithoutAnnotations: Bool = false,
+                    checkForTraining: Bool = false) {
             self.imageRoot = imageRoot
             self.pathConvention = pathConvention
             self.dropImagesWithoutAnnotations = dropImagesWithoutAnnotations
+            self.checkForTraining = checkForTraining
         }
     }
 
@@ -31,6 +36,7 @@ public struct InstanceDataset: Sendable {
     public init(groundTruth: LVISDataset, annotationPath: String = "<memory>", options: Options) throws {
         labels = CategoryLabelMap(categories: groundTruth.categories.map { ($0.id, $0.name, $0.frequency) })
         self.annotationPath = annotationPath
+        if options.checkForTraining { try TrainingAnnotationCheck.check(groundTruth, path: annotationPath) }
         var instancesOfImage: [Int: [DatasetInstance]] = [:]
         for a in groundTruth.annotations {
             guard let label = labels.label(forCategoryID: a.categoryId) else {

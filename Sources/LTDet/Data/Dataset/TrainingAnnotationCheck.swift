@@ -1,0 +1,51 @@
+import LVISKit
+
+/// What training needs of ground truth beyond what evaluation reads, checked when the training set is loaded.
+///
+/// Evaluation tolerates odd annotations (lvis-api only reads their `area`), but each of these becomes a wrong
+/// or non-finite training target far from its cause (a NaN box surfaces as a label-count mismatch, a box outside
+/// its image as `loss_bbox = nan`), and a set with nothing to learn from would "train" for 0 iterations and
+/// write an untrained checkpoint. So they are errors naming the file, the annotation, the field and the value.
+enum TrainingAnnotationCheck {
+    static func check(_ groundTruth: LVISDataset, path: String) throws {
+        let images = Dictionary(groundTruth.images.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var usable = 0
+        var crowd = 0
+        var empty = 0
+        for a in groundTruth.annotations {
+            func fail(_ field: String, _ problem: String) -> DatasetError {
+                .invalidTrainingAnnotation(annotationFile: path, annotationID: a.id, field: field, problem: problem)
+            }
+            guard let bbox = a.bbox else { throw fail("bbox", "is missing") }
+            guard bbox.count == 4, bbox.allSatisfy(\.isFinite) else { throw fail("bbox", "must be 4 finite numbers, not \(bbox)") }
+            if a.iscrowd { crowd += 1; continue }
+            if bbox[2] <= 0 || bbox[3] <= 0 { empty += 1; continue }
+            guard let image = images[a.imageId] else { throw fail("image_id", "\(a.imageId) is not an image of the file") }
+            guard bbox[0] < Double(image.width), bbox[1] < Double(image.height), bbox[0] + bbox[2] > 0, bbox[1] + bbox[3] > 0
+            else { throw fail("bbox", "\(bbox) lies outside its \(image.width)x\(image.height) image \(image.id)") }
+            switch a.segmentation {
+            case .polygons(let polygons):
+                for (i, polygon) in polygons.enumerated() {
+                    guard polygon.count >= 6, polygon.count % 2 == 0 else {
+                        throw fail("segmentation[\(i)]", "a polygon needs at least 3 (x, y) points, not \(polygon.count) numbers")
+                    }
+                    if let bad = polygon.first(where: { !$0.isFinite }) {
+                        throw fail("segmentation[\(i)]", "has the non-finite coordinate \(bad)")
+                    }
+                }
+            case .rle(let rle):
+                guard rle.height == image.height, rle.width == image.width else {
+                    throw fail("segmentation.size", "[\(rle.height), \(rle.width)] differs from its image \(image.id) ([\(image.height), \(image.width)])")
+                }
+            case nil:
+                break
+            }
+            usable += 1
+        }
+        guard usable > 0 else {
+            throw DatasetError.nothingToTrainOn(
+                annotationFile: path,
+                detail: "\(groundTruth.images.count) images, \(groundTruth.annotations.count) annotations (\(crowd) crowd, \(empty) with zero width or height)")
+        }
+    }
+}
