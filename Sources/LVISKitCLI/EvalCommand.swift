@@ -45,6 +45,18 @@ public struct EvalCommand: ParsableCommand {
     @Flag(help: "No progress lines on stderr.")
     var quiet = false
 
+    public func validate() throws {
+        // Checked before the evaluation, which can take minutes, rather than when its results are written.
+        for (option, path) in [("--json", jsonOutput), ("--dump-precision", dumpPrecision), ("--dump-recall", dumpRecall)] {
+            guard let path else { continue }
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
+                FileManager.default.isWritableFile(atPath: directory)
+            else { throw ValidationError("\(option) \(path): the directory \(directory) does not exist or is not writable") }
+        }
+    }
+
     public func run() throws {
         let log = ProgressLog(enabled: !quiet)
         let started = Date()
@@ -59,6 +71,7 @@ public struct EvalCommand: ParsableCommand {
         if !quiet { evaluator.log = { line in ProgressLog.write(line) } }
         log("evaluating \(iouType.rawValue), \(style.rawValue) style\(fixedAP ? ", Fixed AP" : "")")
         let summary = try log.timed("evaluation") { try evaluator.evaluate() }
+        for warning in summary.warnings { ProgressLog.write("warning: " + warning) }
         print(summary.table)
         if let jsonOutput { try summary.writeJSON(to: jsonOutput) }
         if let dumpPrecision { try summary.writePrecision(to: dumpPrecision) }

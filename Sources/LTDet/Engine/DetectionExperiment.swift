@@ -135,6 +135,8 @@ public final class DetectionExperiment {
         print("wrote \(results.count) detections on \(dataset.count) images to \(resultsFile.path)")
         let summaries = try DetectionInference.evaluate(
             results: results, groundTruthPath: dataset.annotationPath, iouTypes: iouTypes)
+        // The same for every IoU type: said once.
+        for warning in summaries.first?.1.warnings ?? [] { reportToStandardError("\(dataset.annotationPath): warning: \(warning)") }
         for (type, summary) in summaries {
             print("\(type.rawValue) (\(results.count) detections on \(dataset.count) images):\n\(summary.table)")
         }
