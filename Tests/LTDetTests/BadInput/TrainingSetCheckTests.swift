@@ -72,3 +72,22 @@ import Testing
         #expect(try load(dataset([annotation()])).images.first?.instances.count == 1)
     }
 }
+
+/// `ltdet viz` (and any split) reads RLEs into pixels: one whose size is not its image's is an error before
+/// decoding, not minutes and gigabytes (60000 x 60000; masks over 2^32 pixels are rejected when read).
+@Suite struct MaskSizeTests {
+    @Test func hugeRLEIsRejectedBeforeDecoding() throws {
+        let rle = try RLE(height: 60_000, width: 60_000, counts: [UInt32(60_000 * 60_000 - 1), 1])
+        let groundTruth = LVISDataset(
+            images: [.init(id: 1, fileName: "a.jpg", height: 64, width: 80)], categories: [.init(id: 1, name: "thing")],
+            annotations: [.init(id: 9, imageId: 1, categoryId: 1, bbox: [1, 1, 5, 5], area: 1, segmentation: .rle(rle))])
+        let clock = ContinuousClock()
+        var thrown: Error?
+        let elapsed = clock.measure {
+            do { _ = try InstanceDataset(groundTruth: groundTruth, annotationPath: "val.json", options: .init(imageRoot: "/x")) }
+            catch { thrown = error }
+        }
+        #expect("\(thrown.map { "\($0)" } ?? "accepted")".contains("val.json: annotation 9: 'segmentation.size' [60000, 60000]"))
+        #expect(elapsed < .seconds(1))
+    }
+}

@@ -38,11 +38,19 @@ public struct InstanceDataset: Sendable {
         self.annotationPath = annotationPath
         if options.checkForTraining { try TrainingAnnotationCheck.check(groundTruth, path: annotationPath) }
         var instancesOfImage: [Int: [DatasetInstance]] = [:]
+        let imageSizes = Dictionary(groundTruth.images.map { ($0.id, ($0.height, $0.width)) }, uniquingKeysWith: { _, last in last })
         for a in groundTruth.annotations {
             guard let label = labels.label(forCategoryID: a.categoryId) else {
                 throw DatasetError.unknownCategory(annotationFile: annotationPath, categoryID: a.categoryId, annotationID: a.id)
             }
             guard !a.iscrowd, let bbox = a.bbox, bbox.count == 4, bbox[2] > 0, bbox[3] > 0 else { continue }
+            // An RLE is decoded to pixels here: one of another size than its image would be a wrong mask, and a
+            // huge one (100000 x 100000) would take minutes and gigabytes before anything failed.
+            if case .rle(let rle) = a.segmentation, let (h, w) = imageSizes[a.imageId], rle.height != h || rle.width != w {
+                throw DatasetError.invalidAnnotation(
+                    annotationFile: annotationPath, annotationID: a.id, field: "segmentation.size",
+                    problem: "[\(rle.height), \(rle.width)] differs from its image \(a.imageId) ([\(h), \(w)])")
+            }
             instancesOfImage[a.imageId, default: []].append(
                 DatasetInstance(label: label, box: BoundingBox(xywh: bbox), mask: a.segmentation.map(InstanceDataset.mask)))
         }
