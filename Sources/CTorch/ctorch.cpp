@@ -7,11 +7,10 @@
 #include <ATen/Parallel.h>
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/generated/variable_factories.h>
-#include <torch/csrc/jit/serialization/pickle.h>
 #include <torch/cuda.h>
+#include <torch/version.h>
 
 #include <cstring>
-#include <fstream>
 #include <iterator>
 #include <sstream>
 #include <vector>
@@ -47,6 +46,7 @@ int ct_cuda_device_count(void) {
     return 0;
   }
 }
+const char *ct_torch_version(void) { return TORCH_VERSION; }
 void ct_manual_seed(uint64_t seed) {
   try {
     at::manual_seed(seed);
@@ -718,40 +718,6 @@ int ct_clip_grad_norm(const ct_tensor *params, int n, double max_norm, double no
       }
     }
   });
-}
-
-// ---------------------------------------------------------------------------------------------- .pth files
-
-int ct_load_pickled_state_dict(const char *path, char ***names, ct_tensor **tensors, int64_t *count) {
-  CT_TRY({
-    std::ifstream in(path, std::ios::binary);
-    TORCH_CHECK(in.good(), "cannot open ", path);
-    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    c10::IValue value = torch::jit::pickle_load(bytes);
-    TORCH_CHECK(value.isGenericDict(), path, ": the pickled object is not a dict of tensors");
-    auto dict = value.toGenericDict();
-    std::vector<std::pair<std::string, at::Tensor>> items;
-    for (const auto &entry : dict) {
-      if (!entry.key().isString() || !entry.value().isTensor()) continue;
-      items.emplace_back(entry.key().toStringRef(), entry.value().toTensor());
-    }
-    *count = (int64_t)items.size();
-    *names = (char **)calloc(items.size() + 1, sizeof(char *));
-    *tensors = (ct_tensor *)calloc(items.size() + 1, sizeof(ct_tensor));
-    for (size_t i = 0; i < items.size(); i++) {
-      (*names)[i] = strdup(items[i].first.c_str());
-      (*tensors)[i] = wrap(items[i].second);
-    }
-  });
-}
-
-void ct_free_named_tensors(char **names, ct_tensor *tensors, int64_t count) {
-  for (int64_t i = 0; i < count; i++) {
-    free(names[i]);
-    if (tensors[i] != nullptr) ct_free(tensors[i]);
-  }
-  free(names);
-  free(tensors);
 }
 
 } // extern "C"

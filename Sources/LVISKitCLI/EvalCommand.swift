@@ -45,10 +45,18 @@ public struct EvalCommand: ParsableCommand {
     @Flag(help: "No progress lines on stderr.")
     var quiet = false
 
+    /// An output written onto an input would destroy it before anything noticed; an output directory that
+    /// does not exist is checked before the evaluation, which can take minutes, not when its results are written.
     public func validate() throws {
-        // Checked before the evaluation, which can take minutes, rather than when its results are written.
-        for (option, path) in [("--json", jsonOutput), ("--dump-precision", dumpPrecision), ("--dump-recall", dumpRecall)] {
-            guard let path else { continue }
+        func same(_ a: String, _ b: String) -> Bool {
+            URL(fileURLWithPath: a).standardizedFileURL.resolvingSymlinksInPath()
+                == URL(fileURLWithPath: b).standardizedFileURL.resolvingSymlinksInPath()
+        }
+        let outputs = [("--json", jsonOutput), ("--dump-precision", dumpPrecision), ("--dump-recall", dumpRecall)]
+        for case let (option, path?) in outputs {
+            for (input, inputPath) in [("--gt", groundTruth), ("--results", results)] where same(path, inputPath) {
+                throw ValidationError("\(option) \(path) is the \(input) input; write the output elsewhere")
+            }
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,

@@ -16,6 +16,8 @@ public enum Runtime {
 
     public static var numThreads: Int { Int(ct_get_num_threads()) }
     public static var cudaDeviceCount: Int { Int(ct_cuda_device_count()) }
+    /// The libtorch version LTDet was built against, for run records.
+    public static var libtorchVersion: String { String(cString: ct_torch_version()) }
     public static var cudaIsAvailable: Bool { ct_cuda_is_available() != 0 }
 
     /// Restarts the process with `OMP_WAIT_POLICY=PASSIVE` unless the variable is already set.

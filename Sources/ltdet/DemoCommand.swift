@@ -12,7 +12,7 @@ struct DemoCommand: ParsableCommand {
         discussion: """
             Everything goes to the work directory: data/synth (the generated LVIS-format set), checkpoints, \
             log.jsonl, losses.png (training curves), stats.png (the long tail of the training set), \
-            viz/*.png (predictions on validation images) and the results JSON. The work directory defaults             to work_dirs/demo.
+            viz/*.png (predictions on validation images) and the results JSON. The work directory defaults to work_dirs/demo.
             """)
 
     @Option(help: "The demo config.") var config = "configs/demo/mask_rcnn_r18_fpn_synth.yaml"
@@ -48,8 +48,8 @@ struct DemoCommand: ParsableCommand {
             "data.val.ann_file=\(data)/annotations/val.json", "data.val.img_prefix=\(data)/images", "seed=\(seed)",
         ]
         let experiment = try ExperimentSetup.experiment(config: config, options: options, extraOverrides: paths)
-        // A demo starts afresh: checkpoints of an earlier demo in the same directory are not resumed.
-        let summaries = try experiment.train(resume: false)
+        // A demo starts afresh: an earlier demo's run in the same directory is replaced, not resumed.
+        let summaries = try experiment.train(resume: false, overwrite: true)
         try TrainingCurves.plot(
             log: work.appendingPathComponent("log.jsonl").path, to: work.appendingPathComponent("losses.png").path)
 

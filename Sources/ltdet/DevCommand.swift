@@ -9,6 +9,7 @@ struct DevCommand: ParsableCommand {
             TensorIOCommand.self,
             DevLossCommand.self,
             DevBoxHeadCommand.self,
+            DevReplayCommand.self,
             DevConfusionCommand.self,
             DevModelCheckCommand.self,
         ]

@@ -5,15 +5,18 @@ import Torch
 
 /// Runs LTDet's model parts on tensors from a safetensors file and writes their outputs, for
 /// scripts/reference/check_model.sh. Each part runs when its inputs are present (names by prefix):
-/// `images` (+ --weights: ResNet + FPN, out `c2..c5`, `p2..p6`), `roi_align.*`, `nms.*`, `batched_nms.*`,
+/// `images` (+ --weights: ResNet, out `c2..c5`, + FPN when the weights have one, out `p2..p6`), `roi_align.*`, `nms.*`, `batched_nms.*`,
 /// `anchors.*`, `coder.*`, `assign.*`, `levels.rois`.
 struct DevModelCheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model-check", abstract: "Run Mask R-CNN parts on tensors from a file (reference check hook).")
 
     @Option(help: "Inputs (.safetensors).") var `in`: String
-    @Option(help: "Backbone + FPN weights with mmdet names (backbone.*, neck.*), for `images`.") var weights: String?
+    @Option(help: "For `images`: backbone + FPN weights with mmdet names (backbone.*, neck.*), or a torchvision ResNet (a path or torchvision://resnetNN).")
+    var weights: String?
     @Option(help: "ResNet depth of the weights.") var depth = 50
+    @Option(help: "ResNeXt groups (1: ResNet).") var groups = 1
+    @Option(help: "ResNeXt width per group (64: ResNet).") var baseWidth = 64
     @Option(help: "Output .safetensors file.") var out: String
 
     func run() throws {
@@ -23,17 +26,20 @@ struct DevModelCheckCommand: ParsableCommand {
         var result: [String: Tensor] = [:]
 
         if let images = inputs["images"], let weights {
-            let state = try StateDict.load(from: URL(fileURLWithPath: weights))
-            let backbone = try ResNet(depth: depth, norm: .frozenBN, frozenStages: -1)
-            try backbone.loadPretrained(state.filter { $0.key.hasPrefix("backbone.") })
-            let neck = try FPN(inChannels: backbone.outChannels, outChannels: state["neck.lateral_convs.0.conv.weight"]!.size(0))
-            try neck.load(stateDict: state.filter { $0.key.hasPrefix("neck.") }, prefix: "neck.")
+            let state = try StateDict.load(from: PretrainedWeights.resolve(weights))
+            let backbone = try ResNet(depth: depth, norm: .frozenBN, frozenStages: -1, groups: groups, baseWidth: baseWidth)
+            // A detector's weights (backbone.*, neck.*) or a bare torchvision ResNet state dict.
+            let isDetector = state.keys.contains { $0.hasPrefix("backbone.") }
+            try backbone.loadPretrained(isDetector ? state.filter { $0.key.hasPrefix("backbone.") } : state)
             backbone.eval()
             try withNoGrad {
                 let c = try backbone(images)
-                let p = try neck(c)
                 for (i, t) in c.enumerated() { result["c\(i + 2)"] = t }
-                for (i, t) in p.enumerated() { result["p\(i + 2)"] = t }
+                if let lateral = state["neck.lateral_convs.0.conv.weight"] {
+                    let neck = try FPN(inChannels: backbone.outChannels, outChannels: lateral.size(0))
+                    try neck.load(stateDict: state.filter { $0.key.hasPrefix("neck.") }, prefix: "neck.")
+                    for (i, t) in try neck(c).enumerated() { result["p\(i + 2)"] = t }
+                }
             }
         }
         if let features = inputs["roi_align.features"] {

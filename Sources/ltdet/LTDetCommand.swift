@@ -11,6 +11,7 @@ struct LTDetCommand: AsyncParsableCommand {
             DemoCommand.self,
             TrainCommand.self,
             TestCommand.self,
+            ExportCommand.self,
             VizCommand.self,
             PrintConfigCommand.self,
             InfoCommand.self,

@@ -31,6 +31,11 @@ struct TestCommand: ParsableCommand {
         Runtime.relaunchWithPassiveOpenMPWaiting()
         Runtime.configureThreads()
         let experiment = try ExperimentSetup.experiment(config: config, options: options)
+        if let out {
+            try OutputGuard.refuse(
+                output: out, option: "--out",
+                inputs: [("checkpoint", checkpoint), ("config", config), ("ground truth", experiment.config.data.val.annFile)])
+        }
         let results = out.map { URL(fileURLWithPath: $0) }
             ?? experiment.workDirectory.appendingPathComponent("test.results.json")
         try experiment.test(

@@ -110,6 +110,28 @@ struct ToyExperiment: ConfigSection, Equatable {
         #expect(throws: ConfigError.self) { try ExperimentConfig.load(presetPath) }
     }
 
+    /// Model choices are checked when the file loads: each loss takes only its own parameters, PCB only the
+    /// losses it is defined for, and type names must exist; the error names the file and the key path.
+    @Test func modelChoicesAreCheckedAtLoad() throws {
+        let cases: [(String, String)] = [
+            ("model: {roi_head: {bbox_head: {loss_cls: {type: SeesawLoss, alpha: 4.0}}}}\n", "model.roi_head.bbox_head.loss_cls.alpha"),
+            ("model: {roi_head: {bbox_head: {loss_cls: {type: EquilibriumLoss}, pcb: {alpha: 0.4}}}}\n", "model.roi_head.bbox_head.pcb"),
+            ("model: {roi_head: {bbox_head: {loss_cls: {type: FocalLoss}}}}\n", "model.roi_head.bbox_head.loss_cls.type"),
+            ("model: {roi_head: {type: CascadeRoIHead}}\n", "model.roi_head.type"),
+            ("model: {roi_head: {mask_head: {predictor_cfg: {type: Conv3d}}}}\n", "model.roi_head.mask_head.predictor_cfg.type"),
+            ("model: {roi_head: {long_tail: [{type: NoSuchMemory}]}}\n", "model.roi_head.long_tail[0].type"),
+        ]
+        for (i, (text, key)) in cases.enumerated() {
+            let path = try write(["m\(i).yaml": text]).appendingPathComponent("m\(i).yaml").path
+            do {
+                _ = try ExperimentConfig.load(path)
+                Issue.record("expected an error for \(key)")
+            } catch let e as ConfigError {
+                #expect(e.file == path && e.key == key, "\(e)")
+            }
+        }
+    }
+
     /// A preset is the model a file's `model:` keys modify; the defaults are the mmdet baseline.
     @Test func modelPresetsStartFromTheirMaskRCNNConfig() throws {
         let dir = try write(["demo.yaml": "model_preset: demo\nmodel: {num_classes: 7}\n", "plain.yaml": "seed: 1\n"])

@@ -11,7 +11,7 @@ import Torch
     func experiment(data: String, work: URL, maxIters: Int?) throws -> DetectionExperiment {
         var config = ExperimentConfig()
         config.model = MaskRCNNConfig.demo(numClasses: 3)
-        config.model.roiHead.bboxHead.lossCls = ClassificationLossConfig(type: "SeesawLoss")
+        config.model.roiHead.bboxHead.lossCls = .seesaw(SeesawLossConfig())
         config.data.samplesPerGPU = 2
         config.data.workersPerGPU = 2
         config.data.train = DatasetSection(annFile: "\(data)/annotations/train.json", imgPrefix: "\(data)/images", filterEmptyGT: true)

@@ -22,17 +22,23 @@ private func batch(numClasses: Int, width: Int, seed: UInt64, coverAllClasses: B
 
 private let numClasses = 6
 
-private func allConfigs() -> [(String, ClassificationLossConfig)] {
+private func allConfigs() -> [(String, ClassificationLossConfig, PCBConfig?)] {
     [
-        ("softmax", .init(type: "CrossEntropyLoss")),
-        ("sigmoid", .init(type: "CrossEntropyLoss", useSigmoid: true)),
-        ("seesaw", .init(type: "SeesawLoss")),
-        ("eqlv2", .init(type: "EQLv2")),
-        ("ebl", .init(type: "EquilibriumLoss")),
-        ("softmax_pcb", .init(type: "CrossEntropyLoss", pcb: PCBConfig(startEpoch: 2))),
-        ("seesaw_pcb", .init(type: "SeesawLoss", pcb: PCBConfig(startEpoch: 2))),
-        ("eqlv2_pcb", .init(type: "EQLv2", pcb: PCBConfig(startEpoch: 2))),
+        ("softmax", .crossEntropy(.init()), nil),
+        ("sigmoid", .crossEntropy(.init(useSigmoid: true)), nil),
+        ("seesaw", .seesaw(.init()), nil),
+        ("eqlv2", .eqlv2(.init()), nil),
+        ("ebl", .equilibrium(.init()), nil),
+        ("softmax_pcb", .crossEntropy(.init()), PCBConfig(startEpoch: 2)),
+        ("seesaw_pcb", .seesaw(.init()), PCBConfig(startEpoch: 2)),
+        ("eqlv2_pcb", .eqlv2(.init()), PCBConfig(startEpoch: 2)),
     ]
+}
+
+/// The loss of one named configuration.
+private func makeLoss(_ name: String) throws -> any ClassificationLoss {
+    let (_, loss, pcb) = allConfigs().first { $0.0 == name }!
+    return try ClassificationLossFactory.make(loss, pcb: pcb, numClasses: numClasses)
 }
 
 private func totalLoss(_ terms: LossTerms) throws -> Double {
@@ -46,8 +52,7 @@ private func maxDifference(_ a: Tensor, _ b: Tensor) throws -> Double {
 @Suite struct LongTailLossTests {
     @Test(arguments: allConfigs().map(\.0))
     func stateSurvivesCheckpointAndContinuesIdentically(name: String) throws {
-        let config = allConfigs().first { $0.0 == name }!.1
-        let original = try ClassificationLossFactory.make(config: config, numClasses: numClasses)
+        let original = try makeLoss(name)
         let width = original.outputWidth
         for step in 0..<3 { _ = try original(try batch(numClasses: numClasses, width: width, seed: UInt64(step))) }
 
@@ -56,7 +61,7 @@ private func maxDifference(_ a: Tensor, _ b: Tensor) throws -> Double {
         let saved = original.stateDict()
         #expect(!saved.isEmpty || name == "softmax" || name == "sigmoid")
         try Safetensors.save(saved.mapValues { $0 }, to: url)
-        let resumed = try ClassificationLossFactory.make(config: config, numClasses: numClasses)
+        let resumed = try makeLoss(name)
         try resumed.loadStateDict(try Safetensors.load(from: url).tensors)
 
         let next = try batch(numClasses: numClasses, width: width, seed: 99)
@@ -72,8 +77,7 @@ private func maxDifference(_ a: Tensor, _ b: Tensor) throws -> Double {
 
     @Test(arguments: allConfigs().map(\.0))
     func shapesAndScores(name: String) throws {
-        let config = allConfigs().first { $0.0 == name }!.1
-        let loss = try ClassificationLossFactory.make(config: config, numClasses: numClasses)
+        let loss = try makeLoss(name)
         #expect(loss.outputWidth == (name.hasPrefix("seesaw") ? numClasses + 2 : numClasses + 1))
         let classifier = try loss.makeClassifier(inputFeatures: 32, generator: try Generator(seed: 1))
         let logits = try classifier(try Tensor.randn([5, 32]))
@@ -89,8 +93,8 @@ private func maxDifference(_ a: Tensor, _ b: Tensor) throws -> Double {
     }
 
     @Test func nonFiniteLogitsAreRefusedBeforeTheStateMoves() throws {
-        for (name, config) in allConfigs() {
-            let loss = try ClassificationLossFactory.make(config: config, numClasses: numClasses)
+        for (name, _, _) in allConfigs() {
+            let loss = try makeLoss(name)
             _ = try loss(try batch(numClasses: numClasses, width: loss.outputWidth, seed: 1))
             let before = loss.stateDict().mapValues { try! $0.clone() }
             var input = try batch(numClasses: numClasses, width: loss.outputWidth, seed: 2)
@@ -151,6 +155,10 @@ private func maxDifference(_ a: Tensor, _ b: Tensor) throws -> Double {
         let seesaw = try #require(loss as? SeesawLoss)
         #expect(seesaw.outputWidth == 12 && seesaw.pcb?.alpha == 0.05 && seesaw.pcb?.startEpoch == 17)
         #expect(throws: (any Error).self) { try ClassificationLossFactory.make(config: ["type": "Focal"], numClasses: 3) }
+        // A parameter of another loss is an error, not silently ignored (alpha is EQL v2's, not Seesaw's).
+        #expect(throws: (any Error).self) {
+            try ClassificationLossFactory.make(config: ["type": "SeesawLoss", "alpha": 4.0], numClasses: 3)
+        }
     }
 
     @Test func normedLinearIgnoresFeatureScale() throws {

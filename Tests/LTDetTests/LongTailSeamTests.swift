@@ -64,7 +64,7 @@ final class RecordingComponent: LongTailComponent {
     }
 
     @Test func componentsAreBuiltByTypeAndTheirOptionsChecked() throws {
-        var bad = config(loss: .init(type: "CrossEntropyLoss"))
+        var bad = config(loss: .crossEntropy(.init()))
         bad.roiHead.longTail = [LongTailComponentConfig(type: "TestRecorder", options: ["replay": .bool(true)])]
         #expect(throws: (any Error).self) { try MaskRCNN(config: bad, seed: 1) }
         bad.roiHead.longTail = [LongTailComponentConfig(type: "NoSuchMethod")]
@@ -74,7 +74,7 @@ final class RecordingComponent: LongTailComponent {
     /// LOCE observes one mean score per ground-truth object: two instances of a class in the batch are two
     /// observations, so m_c = 0.9^2 m_c + (1 - 0.9^2) mean, not one class-wide observation.
     @Test func equilibriumLossObservesEachGroundTruthInstanceOnce() throws {
-        let model = try MaskRCNN(config: config(loss: .init(type: "EquilibriumLoss")), seed: 3)
+        let model = try MaskRCNN(config: config(loss: .equilibrium(.init())), seed: 3)
         let (images, metas, targets) = try syntheticBatch(count: 2, size: 64, seed: 0)
         model.train()
         _ = try model.loss(images: images, metas: metas, targets: targets, context: model.stepContext())
@@ -114,7 +114,7 @@ final class RecordingComponent: LongTailComponent {
         var losses: [Bool: [String: Double]] = [:]
         var counts: [Bool: (rows: Int, positives: Int)] = [:]
         for replay in [false, true] {
-            let model = try MaskRCNN(config: config(loss: .init(type: "CrossEntropyLoss"), replay: replay), seed: 4)
+            let model = try MaskRCNN(config: config(loss: .crossEntropy(.init()), replay: replay), seed: 4)
             model.train()
             let (terms, _) = try model.loss(images: images, metas: metas, targets: targets, context: model.stepContext())
             losses[replay] = try terms.mapValues { try $0.item() }
@@ -123,7 +123,7 @@ final class RecordingComponent: LongTailComponent {
 
             let state = try model.methodState()
             #expect(try state["long_tail.0.calls"]?.item() == 1)
-            let fresh = try MaskRCNN(config: config(loss: .init(type: "CrossEntropyLoss"), replay: replay), seed: 9)
+            let fresh = try MaskRCNN(config: config(loss: .crossEntropy(.init()), replay: replay), seed: 9)
             try fresh.loadMethodState(state)
             #expect(try recorder(fresh).calls.item() == 1)
         }
@@ -136,7 +136,8 @@ final class RecordingComponent: LongTailComponent {
     /// PCB's iterative head: three passes of one shared head, PCB strength 0, a/2, a, the loss (and so the
     /// confusion counts) called once per pass, PCB's state names.
     @Test func iterativeHeadRunsThreePassesAndUpdatesStatePerPass() throws {
-        var c = config(loss: .init(type: "CrossEntropyLoss", pcb: PCBConfig(alpha: 0.4, startEpoch: 1)), roiHead: "IterativeRoIHead")
+        var c = config(loss: .crossEntropy(.init()), roiHead: "IterativeRoIHead")
+        c.roiHead.bboxHead.pcb = PCBConfig(alpha: 0.4, startEpoch: 1)
         c.roiHead.useLayerNorm = true
         let model = try MaskRCNN(config: c, seed: 5)
         let head = try #require(model.roiHead as? IterativeRoIHead)
@@ -165,7 +166,7 @@ final class RecordingComponent: LongTailComponent {
     }
 
     @Test func normedMaskPredictorIsSelectedByConfig() throws {
-        var c = config(loss: .init(type: "SeesawLoss"))
+        var c = config(loss: .seesaw(.init()))
         c.roiHead.maskHead?.predictorCfg = MaskRCNNConfig.PredictorConfig(type: "NormedConv2d", temperature: 20)
         let model = try MaskRCNN(config: c, seed: 6)
         let predictor = try #require(model.roiHead.maskHead?.convLogits as? NormedConv2d)

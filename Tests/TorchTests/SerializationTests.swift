@@ -67,6 +67,6 @@ import Testing
         do {
             _ = try StateDict.loadPyTorch(from: bad)
             Issue.record("expected an error")
-        } catch let e as TorchError { #expect(e.message.contains("not a PyTorch state dict")) }
+        } catch let e as TorchError { #expect(e.message.contains("not a torch.save file")) }
     }
 }

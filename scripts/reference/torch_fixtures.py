@@ -10,6 +10,10 @@ Run:  .venv/bin/python scripts/reference/torch_fixtures.py Tests/TorchTests/Fixt
 - python_written.safetensors: one tensor of every dtype, written by Python's safetensors package.
 - python_written.pth: a torch.save'd state dict (zip format) with float32/float64/int64 tensors.
 - state_dict_names.json: torchvision resnet18's state-dict names in order, to check Module naming.
+- pth_*.pth: torch.save files as they occur in practice, each in the zip and the legacy format: a module's
+  state_dict() (an OrderedDict), an mmdet checkpoint ({meta, state_dict, optimizer}), and a plain dict of
+  fp16/bf16 tensors and views sharing one storage (slices, a transpose). pth_expected.safetensors holds
+  every tensor they contain (contiguous), under "<file name without .pth>/<key>".
 """
 import json
 import os
@@ -79,10 +83,42 @@ def names_fixture(out):
         json.dump({k: list(v.shape) for k, v in model.state_dict().items()}, f, indent=0)
 
 
+def pth_fixture(out):
+    g = torch.Generator().manual_seed(7)
+    module = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.Flatten(),
+                                 torch.nn.Linear(4, 2))
+    with torch.no_grad():
+        for t in module.state_dict().values():
+            t.copy_(torch.randint(0, 50, t.shape, generator=g) if t.dtype == torch.int64 else torch.randn(t.shape, generator=g))
+    state = module.state_dict()
+    shared = torch.randn(20, generator=g)
+    objects = {
+        "state_dict": state,
+        "mmdet": {"meta": {"mmdet_version": "2.28.2", "CLASSES": ("a", "b"), "epoch": 12, "iter": 3000,
+                           "hook_msgs": {"last_ckpt": "work_dirs/x/epoch_12.pth"}},
+                  "state_dict": state,
+                  "optimizer": {"state": {0: {"momentum_buffer": torch.randn(4, generator=g)}},
+                                "param_groups": [{"lr": 0.02, "momentum": 0.9, "nesterov": False, "params": [0, 1]}]}},
+        "views": {"slice": shared[2:8], "matrix": shared.view(4, 5), "transposed": shared.view(4, 5).t(),
+                  "strided": shared[1::3], "half": torch.randn(3, 2, generator=g).half(),
+                  "bfloat": torch.randn(5, generator=g).bfloat16(), "scalar": torch.tensor(2.5)},
+    }
+    expected = {}
+    for name, obj in objects.items():
+        torch.save(obj, os.path.join(out, f"pth_{name}_zip.pth"))
+        torch.save(obj, os.path.join(out, f"pth_{name}_legacy.pth"), _use_new_zipfile_serialization=False)
+        tensors = obj["state_dict"] if "state_dict" in obj else obj
+        for key, t in tensors.items():
+            for kind in ["zip", "legacy"]:
+                expected[f"pth_{name}_{kind}/{key}"] = t.contiguous().clone()
+    save_file(expected, os.path.join(out, "pth_expected.safetensors"))
+
+
 if __name__ == "__main__":
     out = sys.argv[1] if len(sys.argv) > 1 else "Tests/TorchTests/Fixtures"
     os.makedirs(out, exist_ok=True)
     optim_fixture(out)
     dtype_fixture(out)
     names_fixture(out)
+    pth_fixture(out)
     print("wrote fixtures to", out)

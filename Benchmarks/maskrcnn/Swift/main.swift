@@ -2,6 +2,7 @@
 // repetitions after a warm-up, plus the process's peak resident memory.
 //   bench-maskrcnn r50 INPUTS.safetensors [REPS]   R50-FPN on images/targets written by torchvision_bench.py
 //   bench-maskrcnn demo [REPS]                     the demo preset: batch 4, 160 px, 20 classes
+//   r50-iterative, demo-iterative                  the same with PCB's iterative RoI head (3 box-head passes)
 // Threads: LTDET_NUM_THREADS.
 import Foundation
 import LTDet
@@ -60,7 +61,8 @@ func run(
     print(String(decoding: data, as: UTF8.self))
 }
 
-func r50(inputs path: String, reps: Int) throws {
+/// `roiHeadType`: `IterativeRoIHead` for the *-iterative modes, else nil (mmdet's standard head).
+func r50(inputs path: String, reps: Int, roiHeadType: String?) throws {
     let file = try Safetensors.load(from: URL(fileURLWithPath: path)).tensors
     let images = file["images"]!
     let n = images.size(0)
@@ -74,12 +76,13 @@ func r50(inputs path: String, reps: Int) throws {
     config.backbone.norm = .frozenBN
     config.testCfg.rcnn.maxPerImage = Int(try file["detections_per_img"]!.item())
     config.testCfg.rcnn.scoreThreshold = try file["score_thresh"]!.item()
+    config.roiHead.type = roiHeadType
     Runtime.manualSeed(0)
     let model = try MaskRCNN(config: config, seed: 0)
     try run(name: "maskrcnn_r50_fpn", model: model, images: images, metas: metas, targets: targets, reps: reps, lr: 0)
 }
 
-func demo(reps: Int) throws {
+func demo(reps: Int, roiHeadType: String?) throws {
     let (batch, size, classes) = (4, 160, 20)
     Runtime.manualSeed(0)
     let g = try Generator(seed: 0)
@@ -103,16 +106,22 @@ func demo(reps: Int) throws {
                 masks: try Tensor(masks, shape: [m, size, size])))
     }
     let metas = Array(repeating: ImageMeta(height: size, width: size), count: batch)
-    let model = try MaskRCNN(config: .demo(numClasses: classes), seed: 0)
+    var config = MaskRCNNConfig.demo(numClasses: classes)
+    config.roiHead.type = roiHeadType
+    let model = try MaskRCNN(config: config, seed: 0)
     try run(name: "demo_r18_fpn", model: model, images: images, metas: metas, targets: targets, reps: reps, lr: 0.01)
 }
 
 Runtime.configureThreads()
 let args = CommandLine.arguments
-switch args.count > 1 ? args[1] : "" {
-case "r50" where args.count > 2: try r50(inputs: args[2], reps: args.count > 3 ? Int(args[3])! : 3)
-case "demo": try demo(reps: args.count > 2 ? Int(args[2])! : 10)
+var mode = args.count > 1 ? args[1] : ""
+let iterative = mode.hasSuffix("-iterative")
+if iterative { mode = String(mode.dropLast("-iterative".count)) }
+let roiHead = iterative ? "IterativeRoIHead" : nil
+switch mode {
+case "r50" where args.count > 2: try r50(inputs: args[2], reps: args.count > 3 ? Int(args[3])! : 3, roiHeadType: roiHead)
+case "demo": try demo(reps: args.count > 2 ? Int(args[2])! : 10, roiHeadType: roiHead)
 default:
-    print("usage: bench-maskrcnn r50 INPUTS.safetensors [REPS] | bench-maskrcnn demo [REPS]")
+    print("usage: bench-maskrcnn r50[-iterative] INPUTS.safetensors [REPS] | bench-maskrcnn demo[-iterative] [REPS]")
     exit(2)
 }

@@ -50,6 +50,8 @@ void ct_set_num_threads(int n);
 int ct_get_num_threads(void);
 int ct_cuda_is_available(void);
 int ct_cuda_device_count(void);
+/* The libtorch version this shim was built against ("1.13.0"). */
+const char *ct_torch_version(void);
 void ct_manual_seed(uint64_t seed);
 
 /* Lifetime and metadata. */
@@ -236,12 +238,6 @@ void ct_set_grad_mode(int enabled);
 
 /* Whole-tensor summaries used by optimisers. */
 int ct_clip_grad_norm(const ct_tensor *params, int n, double max_norm, double norm_type, double *total_norm);
-
-/* PyTorch `torch.save` files: reads a state dict (a mapping of names to tensors). Returns the count;
-   names and tensors are arrays allocated here, released with ct_free_named_tensors (tensors that the
-   caller took over must be replaced by NULL first). */
-int ct_load_pickled_state_dict(const char *path, char ***names, ct_tensor **tensors, int64_t *count);
-void ct_free_named_tensors(char **names, ct_tensor *tensors, int64_t count);
 
 /* Native kernels for detection (kernels.cpp). */
 /* RoIAlign (aligned or not), rois = K x 5 (batch index, x1, y1, x2, y2); differentiable w.r.t. input. */

@@ -42,14 +42,18 @@ public struct OptimizerSection: ConfigSection, Equatable {
     }
 }
 
-/// `lr_config:` as mmcv: `policy: step` with `step: [epochs]` (or `cosine`), linear warm-up in iterations.
+/// `lr_config:` as mmcv: `policy: step` with `step: [epochs]` (or `cosine`), linear warm-up in iterations;
+/// `by_epoch: false` reads `step` in iterations (Detectron2's `SOLVER.STEPS`).
 public struct LRSection: ConfigSection, Equatable {
     public var policy = "step"
     public var warmup: String? = "linear"
     public var warmupIters = 500
     public var warmupRatio = 0.001
-    /// Epochs after which the rate is multiplied by `gamma` (mmdet counts them as completed epochs).
+    /// Epochs (iterations with `by_epoch: false`) after which the rate is multiplied by `gamma` (mmdet counts
+    /// them as completed epochs).
     public var step: [Int] = [8, 11]
+    /// Whether `step` counts epochs. Iterations do not drift when epochs vary in length (stochastic RFS).
+    public var byEpoch = true
     public var gamma = 0.1
     public var minLRRatio = 0.0
 
@@ -60,6 +64,7 @@ public struct LRSection: ConfigSection, Equatable {
         case warmupIters = "warmup_iters"
         case warmupRatio = "warmup_ratio"
         case minLRRatio = "min_lr_ratio"
+        case byEpoch = "by_epoch"
     }
 
     /// The schedule in iterations for epochs of `iterationsPerEpoch` batches. `file` is the config file the
@@ -69,7 +74,7 @@ public struct LRSection: ConfigSection, Equatable {
         switch policy {
         case "step":
             return WarmupMultiStepSchedule(
-                milestones: step.map { $0 * iterationsPerEpoch }, gamma: gamma, warmupIterations: warm,
+                milestones: byEpoch ? step.map { $0 * iterationsPerEpoch } : step, gamma: gamma, warmupIterations: warm,
                 warmupRatio: warmupRatio)
         case "cosine":
             return WarmupCosineSchedule(
@@ -80,17 +85,42 @@ public struct LRSection: ConfigSection, Equatable {
     }
 }
 
-/// `runner:` — how long to train.
+/// `runner:` — how long to train: `EpochBasedRunner` (`max_epochs`, optionally cut at `max_iters`) or
+/// `IterBasedRunner` (`max_iters` exactly, over as many epochs as that takes: Detectron2's `SOLVER.MAX_ITER`).
 public struct RunnerSection: ConfigSection, Equatable {
+    public var type = "EpochBasedRunner"
     public var maxEpochs = 12
-    /// Optional cap in iterations (short runs, smoke tests).
+    /// Optional cap in iterations (short runs, smoke tests); the length of an `IterBasedRunner` run.
     public var maxIters: Int?
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
+        case type
         case maxEpochs = "max_epochs"
         case maxIters = "max_iters"
+    }
+
+    /// The epochs the trainer loops over: `max_epochs`, or for `IterBasedRunner` the fewest epochs (of the
+    /// lengths `iterationsPerEpoch` gives) that hold `max_iters` iterations. `file` is named by errors.
+    public func epochCount(iterationsPerEpoch: (Int) throws -> Int, file: String) throws -> Int {
+        switch type {
+        case "EpochBasedRunner": return maxEpochs
+        case "IterBasedRunner":
+            guard let maxIters, maxIters > 0 else {
+                throw ConfigError(file: file, key: "runner.max_iters", "IterBasedRunner needs a positive max_iters")
+            }
+            var epochs = 0, iterations = 0
+            while iterations < maxIters {
+                epochs += 1
+                let length = try iterationsPerEpoch(epochs)
+                guard length > 0 else { throw ConfigError(file: file, key: "runner.max_iters", "epoch \(epochs) is empty") }
+                iterations += length
+            }
+            return epochs
+        default:
+            throw ConfigError(file: file, key: "runner.type", "unknown runner '\(type)' (EpochBasedRunner or IterBasedRunner)")
+        }
     }
 }
 

@@ -1,5 +1,8 @@
 import AtomicFileIO
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Torch
 
 /// A checkpoint: `NAME.safetensors` (model weights under `model.`, optimiser state under `optimizer.`, method
@@ -32,8 +35,13 @@ public struct Checkpoint {
         return weights
     }
 
-    /// Reads a checkpoint from its `.safetensors` path (the trainer state from the sibling `.json`, if any).
+    /// Reads a checkpoint from its `.safetensors` path (the trainer state from the sibling `.json`, if any), or
+    /// the model weights of a PyTorch file (`.pth`/`.pt`: an mmdet checkpoint, whose names are LTDet's, or a
+    /// bare state dict).
     public static func read(_ url: URL) throws -> Checkpoint {
+        if ["pth", "pt"].contains(url.pathExtension) {
+            return Checkpoint(model: try StateDict.loadPyTorch(from: url), optimizer: [:], method: [:], state: TrainerState())
+        }
         let (tensors, metadata) = try Safetensors.load(from: url)
         var model: [String: Tensor] = [:]
         var optimizer: [String: Tensor] = [:]
@@ -75,7 +83,8 @@ public struct Checkpoint {
     /// that does not (truncated by a full disk, edited) is skipped, and `report` says which and why, so that a
     /// run continues from the previous complete one instead of stopping.
     public static func newestReadable(in directory: URL, report: (String) -> Void) -> (url: URL, checkpoint: Checkpoint)? {
-        for url in complete(in: directory) {
+        for candidate in complete(in: directory).reversed() {
+            let url = directory.appendingPathComponent(candidate.name + ".safetensors")
             do {
                 return (url, try read(url))
             } catch {
@@ -88,7 +97,7 @@ public struct Checkpoint {
     /// Deletes the partial files a killed checkpoint write leaves (`AtomicFile`'s `.NAME.tmp-*`), reporting each.
     public static func removeStaleTemporaries(in directory: URL, report: (String) -> Void) {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        for f in files where f.hasPrefix(".iter_") && f.contains(".tmp-") {
+        for f in files where (f.hasPrefix(".iter_") || f.hasPrefix(".epoch_")) && f.contains(".tmp-") {
             let url = directory.appendingPathComponent(f)
             if (try? FileManager.default.removeItem(at: url)) != nil {
                 report("removed \(url.path), the partial file of an interrupted checkpoint write")
@@ -96,35 +105,56 @@ public struct Checkpoint {
         }
     }
 
-    /// The newest complete checkpoint in a work directory (by iteration), if any.
-    public static func latest(in directory: URL) -> URL? { complete(in: directory).first }
-
-    /// The checkpoints of a work directory whose JSON and weights both exist, newest first.
-    static func complete(in directory: URL) -> [URL] {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        var found: [(Int, URL)] = []
-        for f in files where f.hasPrefix("iter_") && f.hasSuffix(".json") {
-            let name = String(f.dropLast(5))
-            guard let it = Int(name.dropFirst(5)) else { continue }
-            let weights = directory.appendingPathComponent(name + ".safetensors")
-            guard FileManager.default.fileExists(atPath: weights.path) else { continue }
-            found.append((it, weights))
-        }
-        return found.sorted { $0.0 > $1.0 }.map(\.1)
+    /// The name a checkpoint of `state` gets, as mmcv names them: `epoch_N` when it is taken at the end of
+    /// epoch N, `iter_N` (iterations completed) anywhere else.
+    public static func name(for state: TrainerState) -> String {
+        state.positionInEpoch == 0 && state.iteration > 0 ? "epoch_\(state.epoch - 1)" : "iter_\(state.iteration)"
     }
 
-    /// Deletes all but the newest `keep` checkpoints named iter_N.
+    /// The complete checkpoints (`epoch_N`/`iter_N` whose JSON exists) of a work directory with their iteration
+    /// (read from the JSON: an epoch's name does not say it), oldest first.
+    static func complete(in directory: URL) -> [(iteration: Int, name: String)] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        var found: [(Int, String)] = []
+        for f in files where f.hasSuffix(".json") && (f.hasPrefix("iter_") || f.hasPrefix("epoch_")) {
+            let name = String(f.dropLast(5))
+            guard Int(name.drop { $0 != "_" }.dropFirst()) != nil,
+                FileManager.default.fileExists(atPath: directory.appendingPathComponent(name + ".safetensors").path),
+                let data = try? Data(contentsOf: directory.appendingPathComponent(f)),
+                let state = try? JSONDecoder().decode(TrainerState.self, from: data)
+            else { continue }
+            found.append((state.iteration, name))
+        }
+        // At equal iterations (an iteration checkpoint and an epoch checkpoint of the same step) the epoch's is newer.
+        return found.sorted { ($0.0, $0.1.hasPrefix("epoch_") ? 1 : 0) < ($1.0, $1.1.hasPrefix("epoch_") ? 1 : 0) }
+    }
+
+    /// The newest complete checkpoint in a work directory (by iteration), if any.
+    public static func latest(in directory: URL) -> URL? {
+        complete(in: directory).last.map { directory.appendingPathComponent($0.name + ".safetensors") }
+    }
+
+    /// Points `latest.safetensors` and `latest.json` at checkpoint `name` (relative symbolic links, replaced
+    /// atomically), the `latest.pth` that mmcv users look for.
+    public static func pointLatest(directory: URL, to name: String) throws {
+        for ext in ["safetensors", "json"] {
+            let link = directory.appendingPathComponent("latest.\(ext)")
+            let temporary = directory.appendingPathComponent(".latest.\(ext).\(UUID().uuidString)")
+            try FileManager.default.createSymbolicLink(atPath: temporary.path, withDestinationPath: "\(name).\(ext)")
+            guard rename(temporary.path, link.path) == 0 else {
+                try? FileManager.default.removeItem(at: temporary)
+                throw TorchError("\(link.path): cannot point it at \(name).\(ext) (errno \(errno))")
+            }
+        }
+    }
+
+    /// Deletes all but the newest `keep` complete checkpoints.
     public static func prune(directory: URL, keep: Int) {
         guard keep > 0 else { return }
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        let iterations = Set(files.compactMap { f -> Int? in
-            guard f.hasPrefix("iter_"), f.hasSuffix(".json") else { return nil }
-            return Int(f.dropFirst(5).dropLast(5))
-        }).sorted(by: >)
-        for it in iterations.dropFirst(keep) {
+        for old in complete(in: directory).dropLast(keep) {
             // The JSON goes first so that a half-deleted checkpoint is never taken as complete.
             for ext in ["json", "safetensors"] {
-                try? FileManager.default.removeItem(at: directory.appendingPathComponent("iter_\(it).\(ext)"))
+                try? FileManager.default.removeItem(at: directory.appendingPathComponent("\(old.name).\(ext)"))
             }
         }
     }

@@ -35,7 +35,7 @@ public final class DetectionExperiment {
         let model = try MaskRCNN(config: config.model, classificationLoss: loss, seed: config.seed)
         guard initialWeights else { return model }
         if let path = config.pretrained {
-            let weights = try StateDict.load(from: URL(fileURLWithPath: path))
+            let weights = try StateDict.load(from: PretrainedWeights.resolve(path))
             // torchvision's classifier (fc.*) has no place in a detection backbone.
             let mismatch = try model.backbone.load(stateDict: weights.filter { !$0.key.hasPrefix("fc.") }, strict: false)
             if !mismatch.missing.isEmpty {
@@ -58,10 +58,12 @@ public final class DetectionExperiment {
             normalization: config.data.normalization, rasterizeMasks: training, withMasks: training)
     }
 
-    /// Trains, evaluating every `evaluation.interval` epochs; with `resume` it continues the newest complete
-    /// checkpoint of the work directory, if there is one. Returns the last evaluation.
+    /// Trains, evaluating every `evaluation.interval` epochs; with `resume` it continues `resumeFrom`, else the
+    /// newest complete checkpoint of the work directory, if there is one. A run that does not continue a
+    /// checkpoint refuses a work directory holding another run unless `overwrite` (see `WorkDirectory`).
+    /// Returns the last evaluation.
     @discardableResult
-    public func train(resume: Bool) throws -> [(IoUType, EvaluationSummary)] {
+    public func train(resume: Bool, resumeFrom: URL? = nil, overwrite: Bool = false) throws -> [(IoUType, EvaluationSummary)] {
         try config.validate()
         let train = try loadDataset(config.data.train, training: true)
         let sampler = try config.data.sampler.makeSampler(dataset: train, seed: config.seed, file: config.file)
@@ -71,20 +73,31 @@ public final class DetectionExperiment {
             options: DataLoader.Options(
                 batchSize: batchSize, workers: config.data.workersPerGPU, seed: config.seed,
                 errorPolicy: try config.data.loaderErrorPolicy(file: config.file)))
-        let checkpoint = resume ? Checkpoint.newestReadable(in: workDirectory, report: reportToStandardError) : nil
-        if resume, checkpoint == nil {
-            reportToStandardError("resume: no complete checkpoint in \(workDirectory.path), starting from iteration 0")
+        // A checkpoint named by --resume-from must read; the newest of the work directory may be skipped for
+        // the previous one when it does not (`Checkpoint.newestReadable` says which and why).
+        var checkpoint: (url: URL, checkpoint: Checkpoint)?
+        if resume, let resumeFrom {
+            checkpoint = (resumeFrom, try Checkpoint.read(resumeFrom))
+        } else if resume {
+            checkpoint = Checkpoint.newestReadable(in: workDirectory, report: reportToStandardError)
+            if checkpoint == nil {
+                reportToStandardError("resume: no complete checkpoint in \(workDirectory.path), starting from iteration 0")
+            }
         }
+        let directory = WorkDirectory(workDirectory)
+        if checkpoint == nil { try directory.prepareFreshRun(overwrite: overwrite, config: config) }
+        try directory.recordStart(config: config)
         // A resumed run takes every weight from its checkpoint: the initial weights need not exist any more.
         let model = try makeModel(initialWeights: checkpoint == nil)
         let optimizer = try config.optimizer.makeOptimizer(
             parameters: model.trainableParameters(), batchSize: batchSize, file: config.file)
         let perEpoch = try source.iterationsPerEpoch(epoch: 1)
-        let total = try source.totalIterations(maxEpochs: config.runner.maxEpochs, maxIterations: config.runner.maxIters)
+        let epochs = try config.runner.epochCount(iterationsPerEpoch: source.iterationsPerEpoch, file: config.file)
+        let total = try source.totalIterations(maxEpochs: epochs, maxIterations: config.runner.maxIters)
         let schedule = try config.lrConfig.makeSchedule(
             iterationsPerEpoch: perEpoch, totalIterations: total, file: config.file)
         let settings = TrainerSettings(
-            maxEpochs: config.runner.maxEpochs, maxIterations: config.runner.maxIters,
+            maxEpochs: epochs, maxIterations: config.runner.maxIters,
             checkpointEveryIterations: config.checkpointConfig.intervalIters,
             checkpointEveryEpochs: config.checkpointConfig.interval, keepCheckpoints: config.checkpointConfig.keep,
             logEveryIterations: config.logConfig.interval, clipGradNorm: config.optimizer.gradClip)

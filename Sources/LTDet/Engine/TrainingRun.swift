@@ -37,14 +37,16 @@ public final class TrainingRun {
     /// The learning rate of the first parameter group, the one logs report.
     public var learningRate: Double { optimizer.groups.first?.lr ?? 0 }
 
-    /// Writes `iter_N` (weights, optimiser, method state, position) and keeps the newest
-    /// `settings.keepCheckpoints`.
+    /// Writes `epoch_N` or `iter_N` (weights, optimiser, method state, position), points `latest` at it and
+    /// keeps the newest `settings.keepCheckpoints`.
     public func saveCheckpoint() throws {
         let checkpoint = Checkpoint(
             model: model.stateDict(), optimizer: try optimizer.stateDict(), method: try model.methodState(),
             state: state)
-        lastCheckpoint = try checkpoint.write(directory: workDirectory, name: "iter_\(state.iteration)")
+        let name = Checkpoint.name(for: state)
+        lastCheckpoint = try checkpoint.write(directory: workDirectory, name: name)
         lastCheckpointIteration = state.iteration
+        try Checkpoint.pointLatest(directory: workDirectory, to: name)
         Checkpoint.prune(directory: workDirectory, keep: settings.keepCheckpoints)
     }
 

@@ -48,6 +48,8 @@ public struct LongTailBuildContext {
     public var roiChannels: Int
     public var roiSize: Int
     public var sharedWidth: Int
+    /// The box head's regression coder (components that encode targets of their own boxes use it).
+    public var boxCoder: DeltaXYWHBoxCoder
 }
 
 /// Builds long-tail components from config by `type`. Methods register here; tests and plug-ins may add
@@ -57,7 +59,9 @@ public enum LongTailComponentRegistry {
 
     /// The methods LTDet ships, by config type: one line per method (LOCE's feature sampling and RIO's replay
     /// arrive here).
-    private static let builtIn: [String: Factory] = [:]
+    private static let builtIn: [String: Factory] = [
+        "MemoryReplay": { try MemoryReplay(config: $0, context: $1) },
+    ]
 
     private static let factories = Mutex<[String: Factory]>(builtIn)
 

@@ -42,7 +42,9 @@ public final class MaskRCNN: Module {
         -> (backbone: ResNet, neck: FPN, rpnHead: RPNHead, roiHead: StandardRoIHead)
     {
         let b = config.backbone
-        let backbone = try ResNet(depth: b.depth, norm: b.norm, normEval: b.normEval, frozenStages: b.frozenStages)
+        let backbone = try ResNet(
+            depth: b.depth, norm: b.norm, normEval: b.normEval, frozenStages: b.frozenStages, groups: b.groups,
+            baseWidth: b.baseWidth)
         let neck = try FPN(inChannels: backbone.outChannels, outChannels: config.neck.outChannels)
         let r = config.rpnHead
         let rpnHead = try RPNHead(

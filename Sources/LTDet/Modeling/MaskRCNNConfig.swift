@@ -20,8 +20,11 @@ public struct MaskRCNNConfig: Codable, Sendable, Equatable {
         public var frozenStages: Int
         public var norm: NormKind
         public var normEval: Bool
+        /// ResNeXt's cardinality and width per group (mmdet's ResNeXt `groups`, `base_width`); 1 and 64 are ResNet.
+        public var groups = 1
+        public var baseWidth = 64
         enum CodingKeys: String, CodingKey {
-            case depth, frozenStages = "frozen_stages", norm, normEval = "norm_eval"
+            case depth, frozenStages = "frozen_stages", norm, normEval = "norm_eval", groups, baseWidth = "base_width"
         }
     }
 
@@ -56,9 +59,11 @@ public struct MaskRCNNConfig: Codable, Sendable, Equatable {
         public var lossCls: ClassificationLossConfig?
         /// Pairwise class balance on top of the loss (`alpha`, `momentum`, `start_epoch`).
         public var pcb: PCBConfig?
+        /// Replaces the loss's classifier layer: `{type: CosineSimilarityLinear, temperature: 48}` (RIO).
+        public var clsPredictorCfg: PredictorConfig?
         enum CodingKeys: String, CodingKey {
             case type, roiFeatSize = "roi_feat_size", fcOutChannels = "fc_out_channels", targetStds = "target_stds"
-            case lossCls = "loss_cls", pcb
+            case lossCls = "loss_cls", pcb, clsPredictorCfg = "cls_predictor_cfg"
         }
 
         public init(
@@ -72,12 +77,10 @@ public struct MaskRCNNConfig: Codable, Sendable, Equatable {
             self.pcb = pcb
         }
 
-        /// The loss the box head trains with: `loss_cls` with `pcb` (kept beside it in the YAML, as PCB's
-        /// configs do) folded in.
+        /// The loss the box head trains with: `loss_cls` (softmax cross-entropy when absent) with `pcb` (kept
+        /// beside it in the YAML, as PCB's configs do).
         public func makeClassificationLoss(numClasses: Int) throws -> any ClassificationLoss {
-            var config = lossCls ?? ClassificationLossConfig(type: "CrossEntropyLoss")
-            if let pcb { config.pcb = pcb }
-            return try ClassificationLossFactory.make(config: config, numClasses: numClasses)
+            try ClassificationLossFactory.make(lossCls ?? .crossEntropy(CrossEntropyLossConfig()), pcb: pcb, numClasses: numClasses)
         }
     }
 

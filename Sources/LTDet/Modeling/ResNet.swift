@@ -47,7 +47,8 @@ final class BasicBlock: Module, UnaryLayer {
     }
 }
 
-/// 1x1 reduce, 3x3 (strided), 1x1 expand by 4 (ResNet-50/101).
+/// 1x1 reduce, 3x3 (strided), 1x1 expand by 4 (ResNet-50/101). ResNeXt's variant widens the 3x3 to
+/// `planes * baseWidth / 64 * groups` channels in `groups` groups (torchvision's and mmdet's formula).
 final class Bottleneck: Module, UnaryLayer {
     static let expansion = 4
     let conv1: Conv2d
@@ -58,12 +59,13 @@ final class Bottleneck: Module, UnaryLayer {
     let bn3: any UnaryLayer
     let downsample: Sequential?
 
-    init(inChannels: Int, planes: Int, stride: Int, norm: NormKind) throws {
-        conv1 = try Conv2d(inChannels, planes, kernelSize: 1, bias: false)
-        bn1 = try makeNorm(norm, channels: planes)
-        conv2 = try Conv2d(planes, planes, kernelSize: 3, stride: stride, padding: 1, bias: false)
-        bn2 = try makeNorm(norm, channels: planes)
-        conv3 = try Conv2d(planes, planes * 4, kernelSize: 1, bias: false)
+    init(inChannels: Int, planes: Int, stride: Int, norm: NormKind, groups: Int = 1, baseWidth: Int = 64) throws {
+        let width = planes * baseWidth / 64 * groups
+        conv1 = try Conv2d(inChannels, width, kernelSize: 1, bias: false)
+        bn1 = try makeNorm(norm, channels: width)
+        conv2 = try Conv2d(width, width, kernelSize: 3, stride: stride, padding: 1, groups: groups, bias: false)
+        bn2 = try makeNorm(norm, channels: width)
+        conv3 = try Conv2d(width, planes * 4, kernelSize: 1, bias: false)
         bn3 = try makeNorm(norm, channels: planes * 4)
         downsample = try makeDownsample(inChannels, planes * 4, stride: stride, norm: norm)
     }
@@ -101,7 +103,12 @@ public final class ResNet: Module {
     ///   - depth: 18, 34, 50 or 101.
     ///   - frozenStages: -1 trains everything; 0 freezes the stem; k freezes the stem and layer1...layerk.
     ///   - normEval: keep BatchNorm statistics frozen during training (mmdet `norm_eval`).
-    public init(depth: Int, norm: NormKind = .frozenBN, normEval: Bool = true, frozenStages: Int = 1) throws {
+    ///   - groups, baseWidth: ResNeXt's cardinality and width per group (32 and 8 for ResNeXt-101 32x8d);
+    ///     1 and 64 are ResNet. Bottleneck depths only.
+    public init(
+        depth: Int, norm: NormKind = .frozenBN, normEval: Bool = true, frozenStages: Int = 1, groups: Int = 1,
+        baseWidth: Int = 64
+    ) throws {
         let blocks: [Int]
         let bottleneck: Bool
         switch depth {
@@ -110,6 +117,9 @@ public final class ResNet: Module {
         case 50: (blocks, bottleneck) = ([3, 4, 6, 3], true)
         case 101: (blocks, bottleneck) = ([3, 4, 23, 3], true)
         default: throw TorchError("ResNet: depth \(depth) is not one of 18, 34, 50, 101")
+        }
+        guard bottleneck || (groups == 1 && baseWidth == 64) else {
+            throw TorchError("ResNet: groups/base_width (ResNeXt) need depth 50 or 101, not \(depth)")
         }
         let expansion = bottleneck ? Bottleneck.expansion : BasicBlock.expansion
         conv1 = try Conv2d(3, 64, kernelSize: 7, stride: 2, padding: 3, bias: false)
@@ -123,7 +133,9 @@ public final class ResNet: Module {
                 let stride = (i == 0 && stage > 0) ? 2 : 1
                 stageBlocks.append(
                     bottleneck
-                        ? try Bottleneck(inChannels: inChannels, planes: planes, stride: stride, norm: norm)
+                        ? try Bottleneck(
+                            inChannels: inChannels, planes: planes, stride: stride, norm: norm, groups: groups,
+                            baseWidth: baseWidth)
                         : try BasicBlock(inChannels: inChannels, planes: planes, stride: stride, norm: norm))
                 inChannels = planes * expansion
             }

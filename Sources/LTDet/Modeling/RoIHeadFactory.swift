@@ -14,20 +14,20 @@ public enum RoIHeadFactory {
         }
         let bboxHead = try Shared2FCBoxHead(
             inChannels: inChannels, roiSize: h.bboxHead.roiFeatSize, fcOutChannels: h.bboxHead.fcOutChannels,
-            classificationLoss: classificationLoss)
+            classificationLoss: classificationLoss, classifier: h.bboxHead.clsPredictorCfg)
         let maskHead = try h.maskHead.map {
             try FCNMaskHead(
                 inChannels: inChannels, numConvs: $0.numConvs, convOutChannels: $0.convOutChannels,
                 numClasses: config.numClasses, predictor: $0.predictorCfg)
         }
+        let coder = DeltaXYWHBoxCoder(stds: h.bboxHead.targetStds)
         let buildContext = LongTailBuildContext(
             numClasses: config.numClasses, roiChannels: inChannels, roiSize: h.bboxHead.roiFeatSize,
-            sharedWidth: h.bboxHead.fcOutChannels)
+            sharedWidth: h.bboxHead.fcOutChannels, boxCoder: coder)
         let components = try (h.longTail ?? []).map { try LongTailComponentRegistry.make($0, context: buildContext) }
         let boxPooler = MultiLevelRoIAlign(strides: roiStrides, outputSize: h.bboxHead.roiFeatSize, finestScale: h.finestScale)
         let maskPooler = MultiLevelRoIAlign(
             strides: roiStrides, outputSize: h.maskHead?.roiFeatSize ?? 14, finestScale: h.finestScale)
-        let coder = DeltaXYWHBoxCoder(stds: h.bboxHead.targetStds)
         let assigner = config.trainCfg.rcnn.assigner.assigner
         let sampler = config.trainCfg.rcnn.sampler.sampler
         switch h.type ?? "StandardRoIHead" {

@@ -34,14 +34,26 @@ public final class Shared2FCBoxHead: Module {
     public let classificationLoss: any ClassificationLoss
     public let numClasses: Int
 
+    /// `classifier` (`bbox_head.cls_predictor_cfg`) replaces the classification loss's own classifier layer.
     public init(
-        inChannels: Int, roiSize: Int, fcOutChannels: Int, classificationLoss: any ClassificationLoss
+        inChannels: Int, roiSize: Int, fcOutChannels: Int, classificationLoss: any ClassificationLoss,
+        classifier: MaskRCNNConfig.PredictorConfig? = nil
     ) throws {
         numClasses = classificationLoss.numClasses
         sharedFcs = [
             try Linear(inChannels * roiSize * roiSize, fcOutChannels), try Linear(fcOutChannels, fcOutChannels),
         ]
-        fcCls = try classificationLoss.makeClassifier(inputFeatures: fcOutChannels, generator: nil)
+        switch classifier?.type {
+        case nil: fcCls = try classificationLoss.makeClassifier(inputFeatures: fcOutChannels, generator: nil)
+        case "CosineSimilarityLinear":
+            fcCls = try CosineSimilarityLinear(
+                fcOutChannels, classificationLoss.outputWidth,
+                scale: classifier?.temperature ?? classifier?.tempearture ?? CosineSimilarityLinear.rioScale)
+        case let other?:
+            throw TorchError(
+                "model.roi_head.bbox_head.cls_predictor_cfg.type: unknown layer '\(other)' (CosineSimilarityLinear, or omit it"
+                    + " for the loss's own classifier)")
+        }
         fcReg = try Linear(fcOutChannels, 4 * numClasses)
         self.classificationLoss = classificationLoss
         super.init()

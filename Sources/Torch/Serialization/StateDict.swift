@@ -1,30 +1,11 @@
-import CTorch
 import Foundation
 
 /// Reading PyTorch checkpoints and moving named tensors in and out of modules.
 public enum StateDict {
-    /// Reads a `torch.save`d state dict (zip format, PyTorch >= 1.6) into named CPU tensors. A checkpoint that
-    /// wraps its weights under "state_dict" or "model" (mmdet, Detectron2) must be unwrapped in Python first.
+    /// Reads a `torch.save`d state dict (zip or legacy format) into named CPU tensors; a checkpoint that wraps
+    /// it under `state_dict` (mmdet) or `model` (Detectron2) is unwrapped. See `PyTorchFile`.
     public static func loadPyTorch(from url: URL) throws -> [String: Tensor] {
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw TorchError("\(url.path): no such file")
-        }
-        var names: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
-        var tensors: UnsafeMutablePointer<OpaquePointer?>?
-        var count: Int64 = 0
-        do {
-            try check(ct_load_pickled_state_dict(url.path, &names, &tensors, &count))
-        } catch let error as TorchError {
-            throw TorchError("\(url.path): not a PyTorch state dict (\(error.message))")
-        }
-        defer { ct_free_named_tensors(names, tensors, count) }
-        var result: [String: Tensor] = [:]
-        for i in 0..<Int(count) {
-            let name = String(cString: names![i]!)
-            result[name] = Tensor(handle: tensors![i]!)
-            tensors![i] = nil  // ownership moved to Swift
-        }
-        return result
+        try PyTorchFile(contentsOf: url).stateDict()
     }
 
     /// Loads `.safetensors` or `.pth`/`.pt` files by extension.

@@ -9,7 +9,8 @@ import Testing
 @Suite struct ResumeEdgeCaseTests {
     let engine = EngineTests()
 
-    /// A run killed at iteration 13 with checkpoints every 5 iterations and every epoch: iter_10 and iter_12.
+    /// A run killed at iteration 13 with checkpoints every 5 iterations and every epoch, keeping 2: iter_10 and
+    /// epoch_2 (iteration 12).
     func killedRun() throws -> URL {
         let dir = try temporaryDirectory()
         let killed = try engine.makeTrainer(dir, everyIterations: 5)
@@ -33,12 +34,12 @@ import Testing
         let straight = try engine.makeTrainer(try temporaryDirectory())
         try straight.run()
         let dir = try killedRun()
-        try truncate(dir.appendingPathComponent("iter_12.safetensors"))
+        try truncate(dir.appendingPathComponent("epoch_2.safetensors"))
 
         var reports: [String] = []
         let found = Checkpoint.newestReadable(in: dir) { reports.append($0) }
         #expect(found?.url.lastPathComponent == "iter_10.safetensors")
-        #expect(reports.count == 1 && reports[0].contains("iter_12.safetensors"), "\(reports)")
+        #expect(reports.count == 1 && reports[0].contains("epoch_2.safetensors"), "\(reports)")
 
         let resumed = try engine.makeTrainer(dir, everyIterations: 5)
         #expect(try resumed.resumeFromLatest())
@@ -50,7 +51,7 @@ import Testing
     /// The log of the killed run had iterations 4, 8 and 12; the resumed run (from 10) logs 12 again.
     @Test func logDoesNotRepeatIterationsAfterAResume() throws {
         let dir = try killedRun()
-        try truncate(dir.appendingPathComponent("iter_12.safetensors"))
+        try truncate(dir.appendingPathComponent("epoch_2.safetensors"))
         let resumed = try engine.makeTrainer(dir, everyIterations: 5)
         try resumed.resumeFromLatest()
         try resumed.run()
@@ -74,16 +75,16 @@ import Testing
 
     @Test func impossibleTrainerStateIsAnErrorNamingTheField() throws {
         let dir = try killedRun()
-        try sidecar(dir, "iter_12.json") { $0["epoch"] = -3 }
-        let error = #expect(throws: TorchError.self) { try Checkpoint.read(dir.appendingPathComponent("iter_12.safetensors")) }
-        #expect("\(error!)".contains("iter_12.json") && "\(error!)".contains("'epoch' must be at least 1, not -3"), "\(error!)")
+        try sidecar(dir, "epoch_2.json") { $0["epoch"] = -3 }
+        let error = #expect(throws: TorchError.self) { try Checkpoint.read(dir.appendingPathComponent("epoch_2.safetensors")) }
+        #expect("\(error!)".contains("epoch_2.json") && "\(error!)".contains("'epoch' must be at least 1, not -3"), "\(error!)")
     }
 
     /// The weights say which iteration they were written at; a sidecar that disagrees is not trusted.
     @Test func sidecarDisagreeingWithTheWeightsIsSkipped() throws {
         let dir = try killedRun()
-        try sidecar(dir, "iter_12.json") { $0["iteration"] = 1000 }
-        let error = #expect(throws: TorchError.self) { try Checkpoint.read(dir.appendingPathComponent("iter_12.safetensors")) }
+        try sidecar(dir, "epoch_2.json") { $0["iteration"] = 1000 }
+        let error = #expect(throws: TorchError.self) { try Checkpoint.read(dir.appendingPathComponent("epoch_2.safetensors")) }
         #expect("\(error!)".contains("'iteration' is 1000") && "\(error!)".contains("iteration 12"), "\(error!)")
         #expect(Checkpoint.newestReadable(in: dir) { _ in }?.checkpoint.state.iteration == 10)
     }
