@@ -57,7 +57,8 @@ public struct EvalCommand: ParsableCommand {
     @Flag(help: "No progress lines on stderr.")
     var quiet = false
 
-    /// An output written onto an input would destroy it before anything noticed.
+    /// An output written onto an input would destroy it before anything noticed; an output directory that
+    /// does not exist is checked before the evaluation, which can take minutes, not when its results are written.
     public func validate() throws {
         func same(_ a: String, _ b: String) -> Bool {
             URL(fileURLWithPath: a).standardizedFileURL.resolvingSymlinksInPath()
@@ -68,6 +69,11 @@ public struct EvalCommand: ParsableCommand {
             for (input, inputPath) in [("--gt", groundTruth), ("--results", results)] where same(path, inputPath) {
                 throw ValidationError("\(option) \(path) is the \(input) input; write the output elsewhere")
             }
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
+                FileManager.default.isWritableFile(atPath: directory)
+            else { throw ValidationError("\(option) \(path): the directory \(directory) does not exist or is not writable") }
         }
     }
 
@@ -85,6 +91,7 @@ public struct EvalCommand: ParsableCommand {
         if !quiet { evaluator.log = { line in ProgressLog.write(line) } }
         log("evaluating \(iouType.rawValue), \(style.rawValue) style\(fixedAP ? ", Fixed AP" : "")")
         let summary = try log.timed("evaluation") { try evaluator.evaluate() }
+        for warning in summary.warnings { ProgressLog.write("warning: " + warning) }
         print(summary.table)
         if let jsonOutput { try summary.writeJSON(to: jsonOutput) }
         if let dumpPrecision { try summary.writePrecision(to: dumpPrecision) }

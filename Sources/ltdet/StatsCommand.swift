@@ -26,7 +26,9 @@ struct StatsCommand: ParsableCommand {
     var json: String?
 
     func validate() throws {
-        guard rfsThreshold >= 0 else { throw ValidationError("--rfs-threshold must not be negative, got \(rfsThreshold)") }
+        guard RepeatFactors.thresholdRange.contains(rfsThreshold) else {
+            throw ValidationError("--rfs-threshold must be between 0 and 1, got \(rfsThreshold)")
+        }
     }
 
     func run() throws {

@@ -34,7 +34,7 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Number of validation images.")
     var valImages: Int = 200
 
-    @Option(help: "Image side length in pixels (square images, at least 64).")
+    @Option(help: "Image side length in pixels (square images, 64 to 4096).")
     var imageSize: Int = 160
 
     @Option(help: "Random seed.")
@@ -52,7 +52,10 @@ struct SynthCommand: ParsableCommand {
         }
         guard trainImages >= 1 else { throw ValidationError("--train-images must be at least 1, got \(trainImages)") }
         guard valImages >= 0 else { throw ValidationError("--val-images must not be negative, got \(valImages)") }
-        guard imageSize >= 64 else { throw ValidationError("--image-size must be at least 64, got \(imageSize)") }
+        // The upper bound keeps a typo from allocating gigabytes per image (3 * 4096^2 bytes is 48 MiB).
+        guard (64 ... 4096).contains(imageSize) else {
+            throw ValidationError("--image-size must be between 64 and 4096, got \(imageSize)")
+        }
         guard SyntheticDatasetGenerator.ImageFormat(rawValue: format) != nil else {
             throw ValidationError("--format must be jpg or png, got '\(format)'")
         }

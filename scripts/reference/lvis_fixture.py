@@ -95,6 +95,27 @@ def crowded_results():
     return res
 
 
+def nan_score_results():
+    """NaN scores among ties and ordinary scores: the references rank with numpy's argsort(-score), which puts
+    NaN after every number (fewer than 300 per image: lvis-api's Python sort of the per-image cap has no order
+    with NaN)."""
+    res = base_results()
+    for i in (1, 2, 9, 13):
+        res[i]["score"] = float("nan")
+    res.append({"image_id": 12, "category_id": 1, "bbox": [4, 4, 30, 20], "score": float("nan")})
+    res.append({"image_id": 11, "category_id": 2, "bbox": [0, 0, 99, 99], "score": float("nan")})
+    return res
+
+
+def duplicate_id_gt(gt):
+    """Annotation ids that occur twice: within one image and category, and across images and categories."""
+    g = copy.deepcopy(gt)
+    anns = g["annotations"]
+    anns[7]["id"] = 2  # image 12, category 2 takes the id of image 10's category-5 annotation
+    anns.append(dict(copy.deepcopy(anns[0]), bbox=[14, 12, 30, 30], area=900.0, segmentation=[square(14, 12, 30)]))
+    return g
+
+
 def lvis_eval(gt, results, iou_type):
     lvis_gt = LVIS.__new__(LVIS)
     lvis_gt.logger = logging.getLogger("lvis")
@@ -136,12 +157,22 @@ def main():
     coco_gt["annotations"][3]["iscrowd"] = 1  # the uncompressed RLE becomes a crowd region
     for name, g, res, style in (("basic", gt, base_results(), "lvis"),
                                 ("per-image cap", gt, crowded_results(), "lvis"),
-                                ("coco crowd", coco_gt, base_results(), "coco")):
+                                ("coco crowd", coco_gt, base_results(), "coco"),
+                                ("nan scores", gt, nan_score_results(), "lvis"),
+                                ("coco nan scores", coco_gt, nan_score_results(), "coco"),
+                                ("duplicate ids", duplicate_id_gt(gt), base_results(), "lvis"),
+                                ("coco duplicate ids", duplicate_id_gt(coco_gt), base_results(), "coco")):
         for iou_type in ("bbox", "segm"):
             run = lvis_eval if style == "lvis" else coco_eval
             metrics, per_cat = run(g, res, iou_type)
-            cases.append({"name": f"{name} {iou_type}", "style": style, "iou_type": iou_type, "gt": g,
-                          "results": res, "metrics": metrics, "per_category": per_cat})
+            case = {"name": f"{name} {iou_type}", "style": style, "iou_type": iou_type, "gt": g,
+                    "metrics": metrics, "per_category": per_cat}
+            # NaN is not JSON: such results are kept as the text Python writes for them (`NaN` literals).
+            if any(r["score"] != r["score"] for r in res):
+                case["results_text"] = json.dumps(res)
+            else:
+                case["results"] = res
+            cases.append(case)
     path = os.path.join(HERE, "lvis_eval_fixture.json")
     with open(path, "w") as f:
         json.dump({"generator": "scripts/reference/lvis_fixture.py (lvis 0.5.3, pycocotools 2.0.11)",

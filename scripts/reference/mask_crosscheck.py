@@ -31,6 +31,10 @@ def rand_polygon(rng, h, w):
         pts = rng.integers(-3, max(h, w) + 3, size=2 * k) / 2.0
     elif style < 0.4:  # repeated vertices and axis-aligned edges
         pts = np.repeat(rng.uniform(-2, max(h, w) + 2, size=k), 2)
+    elif style < 0.5:  # vertices far outside the image: the edge walk skips the steps that cannot count
+        pts = rng.uniform(-0.2 * max(h, w), 1.2 * max(h, w), size=2 * k)
+        far = rng.random(2 * k) < 0.3
+        pts[far] = rng.uniform(-1e5, 1e5, size=int(far.sum()))
     else:
         pts = rng.uniform(-0.2 * max(h, w), 1.2 * max(h, w), size=2 * k)
     return [float(v) for v in pts]

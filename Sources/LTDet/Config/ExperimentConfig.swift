@@ -67,6 +67,7 @@ public struct ExperimentConfig: ConfigSection {
         var config = try ConfigDecoder.decode(ExperimentConfig.self, from: node, file: path, defaults: defaults)
         config.file = path
         try config.model.validate(file: path)
+        try config.validate()
         return config
     }
 }

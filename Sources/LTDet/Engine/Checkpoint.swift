@@ -42,7 +42,7 @@ public struct Checkpoint {
         if ["pth", "pt"].contains(url.pathExtension) {
             return Checkpoint(model: try StateDict.loadPyTorch(from: url), optimizer: [:], method: [:], state: TrainerState())
         }
-        let tensors = try Safetensors.load(from: url).tensors
+        let (tensors, metadata) = try Safetensors.load(from: url)
         var model: [String: Tensor] = [:]
         var optimizer: [String: Tensor] = [:]
         var method: [String: Tensor] = [:]
@@ -66,8 +66,43 @@ public struct Checkpoint {
             } catch {
                 throw TorchError("\(jsonURL.path): malformed trainer state (\(error))")
             }
+            if let problem = state.problem {
+                throw TorchError("\(jsonURL.path): invalid trainer state: \(problem)")
+            }
+            // The weights carry the iteration they were written at; a sidecar that disagrees belongs to another
+            // checkpoint (copied or edited by hand), and resuming from it would repeat or skip iterations.
+            if let written = metadata["iteration"], written != "\(state.iteration)" {
+                throw TorchError(
+                    "\(jsonURL.path): 'iteration' is \(state.iteration) but \(url.lastPathComponent) was written at iteration \(written)")
+            }
         }
         return Checkpoint(model: model, optimizer: optimizer, method: method, state: state)
+    }
+
+    /// The newest checkpoint of a work directory that reads back whole, with the checkpoint itself. A newer one
+    /// that does not (truncated by a full disk, edited) is skipped, and `report` says which and why, so that a
+    /// run continues from the previous complete one instead of stopping.
+    public static func newestReadable(in directory: URL, report: (String) -> Void) -> (url: URL, checkpoint: Checkpoint)? {
+        for candidate in complete(in: directory).reversed() {
+            let url = directory.appendingPathComponent(candidate.name + ".safetensors")
+            do {
+                return (url, try read(url))
+            } catch {
+                report("skipping checkpoint \(url.path): \(error)")
+            }
+        }
+        return nil
+    }
+
+    /// Deletes the partial files a killed checkpoint write leaves (`AtomicFile`'s `.NAME.tmp-*`), reporting each.
+    public static func removeStaleTemporaries(in directory: URL, report: (String) -> Void) {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        for f in files where (f.hasPrefix(".iter_") || f.hasPrefix(".epoch_")) && f.contains(".tmp-") {
+            let url = directory.appendingPathComponent(f)
+            if (try? FileManager.default.removeItem(at: url)) != nil {
+                report("removed \(url.path), the partial file of an interrupted checkpoint write")
+            }
+        }
     }
 
     /// The name a checkpoint of `state` gets, as mmcv names them: `epoch_N` when it is taken at the end of

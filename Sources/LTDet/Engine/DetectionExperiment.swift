@@ -25,7 +25,7 @@ public final class DetectionExperiment {
             annotationFile: split.annFile,
             options: InstanceDataset.Options(
                 imageRoot: split.imgPrefix, dropImagesWithoutAnnotations: training && split.filterEmptyGT,
-                minImageSize: training ? InstanceDataset.minTrainingImageSize : 0))
+                minImageSize: training ? InstanceDataset.minTrainingImageSize : 0, checkForTraining: training))
         guard dataset.labels.count == config.model.numClasses else {
             throw ConfigError(
                 file: config.file, key: "model.num_classes",
@@ -87,6 +87,7 @@ public final class DetectionExperiment {
     /// Returns the last evaluation.
     @discardableResult
     public func train(resume: Bool, resumeFrom: URL? = nil, overwrite: Bool = false) throws -> [(IoUType, EvaluationSummary)] {
+        try config.validate()
         let train = try loadDataset(config.data.train, training: true)
         let shard = processGroup.map { Shard(rank: $0.rank, worldSize: $0.worldSize) } ?? .single
         let batchSize = config.data.samplesPerGPU
@@ -97,7 +98,17 @@ public final class DetectionExperiment {
             options: DataLoader.Options(
                 batchSize: batchSize, workers: config.data.workersPerGPU, seed: config.seed, rank: shard.rank,
                 errorPolicy: try config.data.loaderErrorPolicy(file: config.file)))
-        let checkpoint = resume ? resumeFrom ?? Checkpoint.latest(in: workDirectory) : nil
+        // A checkpoint named by --resume-from must read; the newest of the work directory may be skipped for
+        // the previous one when it does not (`Checkpoint.newestReadable` says which and why).
+        var checkpoint: (url: URL, checkpoint: Checkpoint)?
+        if resume, let resumeFrom {
+            checkpoint = (resumeFrom, try Checkpoint.read(resumeFrom))
+        } else if resume {
+            checkpoint = Checkpoint.newestReadable(in: workDirectory, report: reportToStandardError)
+            if checkpoint == nil {
+                reportToStandardError("resume: no complete checkpoint in \(workDirectory.path), starting from iteration 0")
+            }
+        }
         // The work directory is rank 0's: another rank would find rank 0's fresh files and refuse the run.
         if isMainProcess {
             let directory = WorkDirectory(workDirectory)
@@ -163,7 +174,7 @@ public final class DetectionExperiment {
                     errorPolicy: try config.data.loaderErrorPolicy(file: config.file)))
             trainer.register(BalancedInitializationHook(model: model, source: initSource))
         }
-        if let checkpoint { try trainer.resume(from: checkpoint) }
+        if let checkpoint { try trainer.resume(from: checkpoint.url, checkpoint: checkpoint.checkpoint) }
         try trainer.run()
         return last
     }
@@ -172,6 +183,7 @@ public final class DetectionExperiment {
     /// model with the checkpoint's weights, without `pretrained` or `load_from`, which the checkpoint replaces.
     @discardableResult
     public func test(checkpoint: URL, iouTypes: [IoUType], resultsFile: URL) throws -> [(IoUType, EvaluationSummary)] {
+        try config.validate()
         let model = try makeModel(initialWeights: false)
         try model.load(stateDict: try Checkpoint.read(checkpoint).model)
         let val = try loadDataset(config.data.val, training: false)
@@ -191,6 +203,8 @@ public final class DetectionExperiment {
         print("wrote \(results.count) detections on \(dataset.count) images to \(resultsFile.path)")
         let summaries = try DetectionInference.evaluate(
             results: results, groundTruthPath: dataset.annotationPath, iouTypes: iouTypes)
+        // The same for every IoU type: said once.
+        for warning in summaries.first?.1.warnings ?? [] { reportToStandardError("\(dataset.annotationPath): warning: \(warning)") }
         for (type, summary) in summaries {
             print("\(type.rawValue) (\(results.count) detections on \(dataset.count) images):\n\(summary.table)")
         }

@@ -1,3 +1,4 @@
+import AtomicFileIO
 import Foundation
 
 /// Appends one JSON object per line: {"mode", "epoch", "iter", values...}; what plots and tools read. Every
@@ -32,5 +33,19 @@ public final class JSONLinesLog {
             events = try TensorBoardEventFile(directory: url.deletingLastPathComponent().appendingPathComponent("tf_logs"))
         }
         try events!.add(values, prefix: mode, step: iteration)
+    }
+
+    /// Keeps the entries of iterations up to `iteration` (and drops a line torn by a kill), so that a resumed
+    /// run's log reads as one run.
+    func dropEntries(after iteration: Int) throws {
+        let text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+        var kept: [Substring] = []
+        for line in text.split(separator: "\n") {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                let entryIteration = object["iter"] as? Int, entryIteration <= iteration
+            else { continue }
+            kept.append(line)
+        }
+        try AtomicFile.write(kept.map { $0 + "\n" }.joined(), to: url.path)
     }
 }

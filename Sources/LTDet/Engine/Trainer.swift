@@ -62,18 +62,20 @@ public final class Trainer<Model: TrainableModel, Source: EpochBatchSource> wher
         hooks.insert(hook, at: index)
     }
 
-    /// Restores model, optimiser, method state and position from a checkpoint.
-    public func resume(from url: URL) throws {
-        try training.restore(from: url)
-        FileHandle.standardError.write(
-            Data("resumed from \(url.path) at iteration \(state.iteration), epoch \(state.epoch)\n".utf8))
+    /// Restores model, optimiser, method state and position from the checkpoint at `url` (`checkpoint`, when
+    /// the caller has already read it).
+    public func resume(from url: URL, checkpoint: Checkpoint? = nil) throws {
+        try training.restore(from: checkpoint ?? Checkpoint.read(url), at: url)
+        reportToStandardError("resumed from \(url.path) at iteration \(state.iteration), epoch \(state.epoch)")
     }
 
-    /// Resumes from the newest complete checkpoint of the work directory, if there is one. Returns whether it did.
+    /// Resumes from the newest checkpoint of the work directory that reads back whole, if there is one.
+    /// Returns whether it did.
     @discardableResult
     public func resumeFromLatest() throws -> Bool {
-        guard let url = Checkpoint.latest(in: workDirectory) else { return false }
-        try resume(from: url)
+        guard let (url, checkpoint) = Checkpoint.newestReadable(in: workDirectory, report: reportToStandardError)
+        else { return false }
+        try resume(from: url, checkpoint: checkpoint)
         return true
     }
 

@@ -14,4 +14,15 @@ public struct TrainerState: Codable, Sendable, Equatable {
         self.positionInEpoch = positionInEpoch
         self.elapsedSeconds = elapsedSeconds
     }
+
+    /// What makes a decoded state impossible (a sidecar edited or from elsewhere), or nil.
+    var problem: String? {
+        if iteration < 0 { return "'iteration' must be at least 0, not \(iteration)" }
+        if epoch < 1 { return "'epoch' must be at least 1, not \(epoch)" }
+        if positionInEpoch < 0 { return "'positionInEpoch' must be at least 0, not \(positionInEpoch)" }
+        if !(elapsedSeconds.isFinite && elapsedSeconds >= 0) {
+            return "'elapsedSeconds' must be a finite number of at least 0, not \(elapsedSeconds)"
+        }
+        return nil
+    }
 }

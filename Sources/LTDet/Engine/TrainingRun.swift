@@ -28,6 +28,7 @@ public final class TrainingRun {
         self.settings = settings
         self.workDirectory = workDirectory
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
+        Checkpoint.removeStaleTemporaries(in: workDirectory, report: reportToStandardError)
         log = JSONLinesLog(url: workDirectory.appendingPathComponent("log.jsonl"))
     }
 
@@ -49,14 +50,15 @@ public final class TrainingRun {
         Checkpoint.prune(directory: workDirectory, keep: settings.keepCheckpoints)
     }
 
-    /// Takes model, optimiser, method state and position from a checkpoint.
-    func restore(from url: URL) throws {
-        let checkpoint = try Checkpoint.read(url)
+    /// Takes model, optimiser, method state and position from a checkpoint read from `url`. The log keeps only
+    /// the entries up to the checkpoint: the iterations after it are run (and logged) again.
+    func restore(from checkpoint: Checkpoint, at url: URL) throws {
         try model.load(stateDict: checkpoint.model)
         try optimizer.loadStateDict(checkpoint.optimizer)
         try model.loadMethodState(checkpoint.method)
         state = checkpoint.state
         lastCheckpoint = url
         lastCheckpointIteration = state.iteration
+        try log.dropEntries(after: state.iteration)
     }
 }

@@ -26,7 +26,8 @@ enum DatasetDecoder {
                 default: try r.skipValue()
                 }
             } catch {
-                throw error.prepending(["images", "categories", "annotations"][key])
+                // A malformed value under a key the decoder skips (key -1) has no name in the table.
+                throw key >= 0 ? error.prepending(["images", "categories", "annotations"][key]) : error
             }
             if key >= 0 { seen[key] = true }
         }
@@ -80,6 +81,10 @@ enum DatasetDecoder {
             }
         }
         guard let id else { throw r.schemaError("image without 'id'") }
+        // Masks are rasterised at the image size: a size no mask can have must fail here, naming the image.
+        if let height, let width, (try? RLE.checkSize(height: height, width: width)) == nil {
+            throw r.schemaError("image \(id) has size \(height) x \(width): height and width must be at least 0, and height * width at most \(UInt32.max)")
+        }
         return LVISDataset.Image(
             id: id, fileName: fileName, cocoURL: cocoURL, height: height ?? 0, width: width ?? 0,
             negCategoryIds: neg, notExhaustiveCategoryIds: notExhaustive)

@@ -29,9 +29,7 @@ struct CategoryEvaluation {
         dts.sort { a, b in
             let ia = dtImage[Int(a)], ib = dtImage[Int(b)]
             if ia != ib { return ia < ib }
-            let sa = scores[Int(a)], sb = scores[Int(b)]
-            if sa != sb { return sa > sb }
-            return a < b
+            return ScoreOrder.precedes(Int(a), scores[Int(a)], Int(b), scores[Int(b)])
         }
         // COCO keeps the top 100 per image and category; `rank` is the position within the image.
         var rank = [Int32](repeating: 0, count: dts.count)
@@ -126,8 +124,7 @@ struct CategoryEvaluation {
         // Accumulate: all detections of the category by score, ties in concatenation order.
         var sorted = Array(0..<nd)
         sorted.sort { a, b in
-            let sa = scores[Int(dts[a])], sb = scores[Int(dts[b])]
-            return sa > sb || (sa == sb && a < b)
+            ScoreOrder.precedes(a, scores[Int(dts[a])], b, scores[Int(dts[b])])
         }
         let R = LVISEvaluator.recallThresholds.count
         let recallThresholds = LVISEvaluator.recallThresholds

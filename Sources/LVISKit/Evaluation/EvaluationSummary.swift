@@ -17,6 +17,8 @@ public struct EvaluationSummary: Sendable {
     /// LVIS: [T, K, A]; COCO: [T, K, A, M].
     public var recall: [Double]
     public var recallShape: [Int]
+    /// Inputs evaluated as the references do but probably mistakes (duplicate annotation ids): the CLI prints them.
+    public var warnings: [String] = []
 
     public func metric(_ key: String) -> Double? { metrics.first { $0.0 == key }?.1 }
 

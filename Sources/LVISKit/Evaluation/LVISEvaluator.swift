@@ -88,6 +88,8 @@ struct EvaluationPlan {
     let dtBox: [Double]
     /// Whether detections take their area from the box (first result has a box), as the references decide.
     let boxMode: Bool
+    /// Inputs the references accept but that are probably mistakes (duplicate annotation ids).
+    let warnings: [String]
 
     init(evaluator e: LVISEvaluator) throws {
         self.e = e
@@ -122,16 +124,27 @@ struct EvaluationPlan {
         self.notExhaustive = notExhaustive
 
         // Ground truth: LVIS drops area <= 0 (and those annotations do not make their category present).
-        var gtKeys: [(cat: Int32, image: Int32, ann: Int32)] = []
+        // Both references select annotations by image, category and area, then look each selected one up by its
+        // id, so with a duplicated id every selected copy becomes the last annotation of that id, placed where
+        // the selected one came in their walk (sorted images, file order within an image).
+        let duplicates = DuplicateAnnotationIds(gt.annotations)
+        warnings = duplicates.warning.map { [$0] } ?? []
+        var gtKeys: [(cat: Int32, image: Int32, walkImage: Int32, walkPosition: Int32, ann: Int32)] = []
         gtKeys.reserveCapacity(gt.annotations.count)
         var present = Set<Int>()
-        for (n, a) in gt.annotations.enumerated() {
+        for (n, selected) in gt.annotations.enumerated() {
+            guard let walkImage = imageIndex.index(of: selected.imageId), categoryIndex.index(of: selected.categoryId) != nil
+            else { continue }
+            if lvis && !(selected.area > 0 && selected.area < .infinity) { continue }
+            let m = duplicates.lookUp(n)
+            let a = gt.annotations[m]
             guard let i = imageIndex.index(of: a.imageId), let k = categoryIndex.index(of: a.categoryId) else { continue }
-            if lvis && !(a.area > 0 && a.area < .infinity) { continue }
-            gtKeys.append((Int32(k), Int32(i), Int32(n)))
+            gtKeys.append((Int32(k), Int32(i), Int32(walkImage), Int32(n), Int32(m)))
             if lvis { present.insert(i * K + k) }
         }
-        gtKeys.sort { ($0.cat, $0.image, $0.ann) < ($1.cat, $1.image, $1.ann) }
+        gtKeys.sort {
+            ($0.cat, $0.image, $0.walkImage, $0.walkPosition) < ($1.cat, $1.image, $1.walkImage, $1.walkPosition)
+        }
         var gtStart = [Int](repeating: 0, count: K + 1)
         for key in gtKeys { gtStart[Int(key.cat) + 1] += 1 }
         for k in 0..<K { gtStart[k + 1] += gtStart[k] }
@@ -159,7 +172,7 @@ struct EvaluationPlan {
             }
             dtImageOf[r] = Int32(i)
         }
-        let (keep, first) = Self.cap(e: e, results: dt, imageOf: dtImageOf, imageCount: imageIds.count)
+        let (keep, first) = try Self.cap(e: e, results: dt, imageOf: dtImageOf, imageCount: imageIds.count)
         boxMode = n > 0 && dt.hasBox[first]
         log?("results: \(n) detections, \(keep.lazy.filter { $0 }.count) after the \(e.fixedAP ? "per-category" : lvis ? "per-image" : "no") cap; areas from \(boxMode ? "boxes" : "masks")")
 
@@ -236,7 +249,7 @@ struct EvaluationPlan {
     /// Which detections survive the cap (LVIS: the top 300 of each image; Fixed AP: the top 10,000 of each
     /// category; COCO: all), ties in file order; and the index of the result that comes first afterwards
     /// (whose `bbox` decides where areas come from).
-    static func cap(e: LVISEvaluator, results dt: DetectionResults, imageOf: [Int32], imageCount: Int)
+    static func cap(e: LVISEvaluator, results dt: DetectionResults, imageOf: [Int32], imageCount: Int) throws
         -> (keep: [Bool], first: Int)
     {
         let n = dt.count
@@ -253,10 +266,13 @@ struct EvaluationPlan {
         }
         var first = 0
         for (key, members) in groups where members.count > limit {
-            let sorted = members.sorted { a, b in
-                let sa = dt.scores[Int(a)], sb = dt.scores[Int(b)]
-                return sa > sb || (sa == sb && a < b)
+            // lvis-api cuts with Python's sorted(), which has no defined result once a key is NaN.
+            if !e.fixedAP, let nan = members.first(where: { dt.scores[Int($0)].isNaN }) {
+                throw LVISKitError.invalidInput(
+                    "result [\(nan)] has score NaN on image \(dt.imageIds[Int(nan)]), which has \(members.count) results: "
+                        + "which \(limit) of them LVIS keeps is then undefined (lvis-api's sort has no order with NaN)")
             }
+            let sorted = members.sorted { a, b in ScoreOrder.precedes(Int(a), dt.scores[Int(a)], Int(b), dt.scores[Int(b)]) }
             for r in sorted[limit...] { keep[Int(r)] = false }
             if !e.fixedAP, n > 0, key == Int(imageOf[0]) { first = Int(sorted[0]) }
         }
@@ -351,7 +367,7 @@ struct EvaluationPlan {
         return EvaluationSummary(
             metrics: metrics, perCategoryAP: perCategory, categoryIds: categoryIds,
             precision: precision, precisionShape: lvis ? [T, R, K, A] : [T, R, K, A, M],
-            recall: recall, recallShape: lvis ? [T, K, A] : [T, K, A, M])
+            recall: recall, recallShape: lvis ? [T, K, A] : [T, K, A, M], warnings: warnings)
     }
 }
 

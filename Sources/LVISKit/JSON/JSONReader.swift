@@ -552,6 +552,9 @@ enum JSONDocument {
     ) throws -> T {
         try bytes.withUnsafeBufferPointer { buffer in
             var reader = JSONReader(base: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!, count: buffer.count)
+            // A UTF-8 byte order mark (some Windows editors write one) is not part of the JSON text; RFC 8259
+            // lets a parser ignore it. Python's json refuses it, with the same content either way.
+            if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { reader.pos = 3 }
             do throws(JSONReader.Failure) {
                 let value = try decode(&reader)
                 try reader.expectEnd()
@@ -609,7 +612,8 @@ enum JSONValue: Sendable {
 
     var array: [JSONValue]? { if case let .array(a) = self { return a }; return nil }
     var double: Double? { if case let .number(v) = self { return v }; return nil }
-    var int: Int? { if case let .number(v) = self, v == v.rounded() { return Int(v) }; return nil }
+    /// Integral numbers that fit an Int (a larger one, or inf, must be nil rather than a trap in the conversion).
+    var int: Int? { if case let .number(v) = self, v == v.rounded(), abs(v) < 9.0e18 { return Int(v) }; return nil }
     var string: String? { if case let .string(s) = self { return s }; return nil }
     var bool: Bool? {
         switch self {

@@ -13,9 +13,38 @@ enum PolygonRasterizer {
         return Int(v.rounded(.towardZero))
     }
 
+    /// The steps of an edge walk that can give a column start, so that a vertex far outside the image (1e8,
+    /// or a NaN, which C turns into INT_MIN) costs nothing instead of billions of steps, with the same result.
+    ///
+    /// A step gives a start only when min(u, previous u) = n with (n + 0.5) / 5 - 0.5 in 0...w-1, i.e. n in
+    /// 2...5w-3; u moves by at most 1 per step, so a step whose u is outside 1...5w-1 neither gives a start nor
+    /// lets the next step give one. u is monotone along an edge (a line, then C truncation), so the steps
+    /// inside form one interval, found by bisection.
+    static func stepsNearTheImage(steps: Int, u: (Int) -> Int, width w: Int) -> ClosedRange<Int> {
+        let low = 1, high = 5 * w - 1
+        let all = 0...steps
+        let start = u(0) <= u(steps) ? firstStep(in: all) { u($0) >= low } : firstStep(in: all) { u($0) <= high }
+        let end = (u(0) <= u(steps) ? firstStep(in: all) { u($0) > high } : firstStep(in: all) { u($0) < low }) - 1
+        // An empty interval still visits one step, which gives nothing: the ranges below stay well formed.
+        return start <= end ? start...end : min(start, steps)...min(start, steps)
+    }
+
+    /// The first step of `range` at which `reached` holds (one past the range if none), for a predicate that
+    /// is false and then true along it.
+    static func firstStep(in range: ClosedRange<Int>, where reached: (Int) -> Bool) -> Int {
+        var a = range.lowerBound, b = range.upperBound + 1
+        while a < b {
+            let m = a + (b - a) / 2
+            if reached(m) { b = m } else { a = m + 1 }
+        }
+        return a
+    }
+
     static func counts(_ xy: [Double], height h: Int, width w: Int) -> [UInt32] {
         let k = xy.count / 2
-        guard k > 0 else { return [UInt32(truncatingIfNeeded: h * w)] }
+        // An image without pixels has only the empty mask (pycocotools' walk gives counts that do not even sum
+        // to h*w there, and without a width the walk below could not skip anything).
+        guard k > 0, h > 0, w > 0 else { return [UInt32(truncatingIfNeeded: h * w)] }
         var x = [Int](repeating: 0, count: k + 1)
         var y = [Int](repeating: 0, count: k + 1)
         for j in 0..<k {
@@ -26,7 +55,7 @@ enum PolygonRasterizer {
         y[k] = y[0]
         // The boundary points are walked edge by edge and consumed as they come: a point where x changes
         // from the previous one gives a column start (the original stores all points first).
-        let widthLimit = w > 0 ? Double(w - 1) : Double(UInt64.max)
+        let widthLimit = Double(w - 1)
         let height = Double(h)
         var starts: [UInt32] = []
         var havePrevious = false
@@ -65,19 +94,39 @@ enum PolygonRasterizer {
                 swap(&xs, &xe)
                 swap(&ys, &ye)
             }
+            let steps = max(dx, dy)
+            let u: (Int) -> Int, v: (Int) -> Int
             if dx >= dy {
                 let s = Double(ye - ys) / Double(dx)
-                for d in 0...dx {
-                    let t = flip ? dx - d : d
-                    visit(t + xs, cInt(Double(ys) + s * Double(t) + 0.5))
-                }
+                u = { d in (flip ? dx - d : d) + xs }
+                v = { d in cInt(Double(ys) + s * Double(flip ? dx - d : d) + 0.5) }
             } else {
                 let s = Double(xe - xs) / Double(dy)
-                for d in 0...dy {
-                    let t = flip ? dy - d : d
-                    visit(cInt(Double(xs) + s * Double(t) + 0.5), t + ys)
+                u = { d in cInt(Double(xs) + s * Double(flip ? dy - d : d) + 0.5) }
+                v = { d in (flip ? dy - d : d) + ys }
+            }
+            let walked = stepsNearTheImage(steps: steps, u: u, width: w)
+            // A skipped step leaves no usable previous point: the step after it gives no column start.
+            if walked.lowerBound > 0 { havePrevious = false }
+            if dx >= dy {
+                for d in walked { visit(u(d), v(d)) }
+            } else {
+                // Along y the column u changes at most dx times (a NaN or huge y makes the walk billions of steps
+                // long). A step that keeps u gives no start and only its v is remembered, so the walk visits, for
+                // each change, the step before it and the step of it.
+                var d = walked.lowerBound
+                visit(u(d), v(d))
+                while d < walked.upperBound {
+                    let column = u(d)
+                    let change = firstStep(in: (d + 1)...walked.upperBound) { u($0) != column }
+                    let last = min(change, walked.upperBound + 1) - 1
+                    if last > d { visit(u(last), v(last)) }
+                    guard change <= walked.upperBound else { break }
+                    visit(u(change), v(change))
+                    d = change
                 }
             }
+            if walked.upperBound < steps { havePrevious = false }
         }
         starts.append(UInt32(truncatingIfNeeded: h * w))
         starts.sort()

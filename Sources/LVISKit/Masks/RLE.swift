@@ -11,7 +11,7 @@ public struct RLE: Hashable, Sendable {
 
     /// An RLE from explicit counts (the "uncompressed RLE" of COCO JSON); throws unless they sum to h*w.
     public init(height: Int, width: Int, counts: [UInt32]) throws {
-        guard height >= 0, width >= 0 else { throw LVISKitError.invalidMask("negative size [\(height), \(width)]") }
+        try RLE.checkSize(height: height, width: width)
         var sum = 0
         for c in counts { sum += Int(c) }
         guard sum == height * width else {
@@ -37,6 +37,7 @@ public struct RLE: Hashable, Sendable {
 
     /// Encodes a column-major mask (index x * height + y); any non-zero byte is foreground.
     public init(mask: [UInt8], height: Int, width: Int) throws {
+        try RLE.checkSize(height: height, width: width)
         guard mask.count == height * width else {
             throw LVISKitError.invalidMask("mask has \(mask.count) bytes, expected h*w = \(height * width)")
         }
@@ -56,6 +57,16 @@ public struct RLE: Hashable, Sendable {
         self.init(unchecked: height, width, counts)
     }
 
+    /// The sizes a mask can have: counts are 32-bit, as in pycocotools, so h*w must fit them (and a larger
+    /// product would overflow before any count is read).
+    public static func checkSize(height: Int, width: Int) throws {
+        let (area, overflow) = height.multipliedReportingOverflow(by: width)
+        guard height >= 0, width >= 0, !overflow, area <= Int(UInt32.max) else {
+            throw LVISKitError.invalidMask(
+                "size [\(height), \(width)] out of range (h and w at least 0, h*w at most \(UInt32.max))")
+        }
+    }
+
     /// pycocotools' `rleFrPoly`: one polygon `[x0, y0, x1, y1, ...]` rasterised at 5x and downsampled.
     public init(polygon: [Double], height: Int, width: Int) {
         self.init(unchecked: height, width, PolygonRasterizer.counts(polygon, height: height, width: width))
@@ -63,6 +74,7 @@ public struct RLE: Hashable, Sendable {
 
     /// The union of several polygons (an object in several parts), as lvis-api's `ann_to_rle`.
     public init(polygons: [[Double]], height: Int, width: Int) throws {
+        try RLE.checkSize(height: height, width: width)
         let parts = polygons.map { RLE(polygon: $0, height: height, width: width) }
         if parts.isEmpty {
             self.init(unchecked: 0, 0, [])

@@ -51,10 +51,14 @@ public enum Safetensors {
             throw TorchError("\(url.path): cannot read safetensors file (\(error.localizedDescription))")
         }
         guard data.count >= 8 else { throw TorchError("\(url.path): too short for a safetensors file") }
-        let headerLength = data.prefix(8).withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
-        guard headerLength > 0, 8 + headerLength <= data.count else {
-            throw TorchError("\(url.path): header length \(headerLength) exceeds the file size \(data.count)")
+        // Compared as UInt64 first: a length above Int.max (a file starting with 0xff bytes) must be an error,
+        // not a trap in the conversion.
+        let declaredLength = data.prefix(8).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        guard declaredLength > 0, declaredLength <= UInt64(data.count - 8) else {
+            throw TorchError(
+                "\(url.path): header length \(declaredLength) does not fit the file size \(data.count) (not a safetensors file, or truncated)")
         }
+        let headerLength = Int(declaredLength)
         let headerData = data.subdata(in: 8..<(8 + headerLength))
         guard let header = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any] else {
             throw TorchError("\(url.path): the safetensors header is not a JSON object")
@@ -73,8 +77,12 @@ public enum Safetensors {
             guard let dtype = dtypeCodes.first(where: { $0.value == code })?.key else {
                 throw TorchError("\(url.path): tensor '\(name)' has unsupported dtype \(code)")
             }
-            let expected = shape.reduce(1, *) * dtype.byteSize
-            guard offsets[1] - offsets[0] == expected, base + offsets[1] <= data.count, offsets[0] >= 0 else {
+            // Checked arithmetic: a hostile shape or offset must be an error, not an overflow trap.
+            guard shape.allSatisfy({ $0 >= 0 }), let expected = shape.reduce(Optional(dtype.byteSize), { product, dim in
+                product.flatMap { p in let (r, o) = p.multipliedReportingOverflow(by: dim); return o ? nil : r } }),
+                offsets[0] >= 0, offsets[1] >= offsets[0], offsets[1] - offsets[0] == expected,
+                offsets[1] <= data.count - base
+            else {
                 throw TorchError("\(url.path): tensor '\(name)' data_offsets \(offsets) do not fit shape \(shape)")
             }
             tensors[name] = try data.withUnsafeBytes { raw in

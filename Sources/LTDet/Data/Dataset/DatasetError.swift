@@ -2,12 +2,18 @@
 public enum DatasetError: Error, Equatable, CustomStringConvertible {
     case imageWithoutPath(annotationFile: String, imageID: Int)
     case unknownCategory(annotationFile: String, categoryID: Int, annotationID: Int)
+    case invalidAnnotation(annotationFile: String, annotationID: Int, field: String, problem: String)
+    case nothingToTrainOn(annotationFile: String, detail: String)
 
     public var description: String {
         switch self {
         case .imageWithoutPath(let file, let id): return "\(file): image \(id) has neither file_name nor coco_url"
         case .unknownCategory(let file, let category, let annotation):
             return "\(file): annotation \(annotation) refers to category \(category), which the file does not list"
+        case .invalidAnnotation(let file, let annotation, let field, let problem):
+            return "\(file): annotation \(annotation): '\(field)' \(problem)"
+        case .nothingToTrainOn(let file, let detail):
+            return "\(file): no annotation is usable for training (not crowd, with a positive width and height): \(detail)"
         }
     }
 }

@@ -20,15 +20,19 @@ public struct InstanceDataset: Sendable {
         public var pathConvention: ImagePathConvention = .automatic
         public var dropImagesWithoutAnnotations: Bool = false
         public var minImageSize: Int = 0
+        /// Reject annotations that would be wrong training targets, and a set with none to train on
+        /// (`TrainingAnnotationCheck`).
+        public var checkForTraining: Bool = false
 
         public init(
             imageRoot: String, pathConvention: ImagePathConvention = .automatic, dropImagesWithoutAnnotations: Bool = false,
-            minImageSize: Int = 0
+            minImageSize: Int = 0, checkForTraining: Bool = false
         ) {
             self.imageRoot = imageRoot
             self.pathConvention = pathConvention
             self.dropImagesWithoutAnnotations = dropImagesWithoutAnnotations
             self.minImageSize = minImageSize
+            self.checkForTraining = checkForTraining
         }
     }
 
@@ -43,6 +47,7 @@ public struct InstanceDataset: Sendable {
     public init(groundTruth: LVISDataset, annotationPath: String = "<memory>", options: Options) throws {
         labels = CategoryLabelMap(categories: groundTruth.categories.map { ($0.id, $0.name, $0.frequency) })
         self.annotationPath = annotationPath
+        if options.checkForTraining { try TrainingAnnotationCheck.check(groundTruth, path: annotationPath) }
         let sizeOfImage = Dictionary(groundTruth.images.map { ($0.id, (width: Double($0.width), height: Double($0.height))) },
                                      uniquingKeysWith: { first, _ in first })
         var instancesOfImage: [Int: [DatasetInstance]] = [:]
@@ -54,6 +59,13 @@ public struct InstanceDataset: Sendable {
             categoriesOfImage[a.imageId, default: []].append(a.categoryId)
             guard !a.ignore, !a.iscrowd, let bbox = a.bbox, bbox.count == 4, let size = sizeOfImage[a.imageId],
                   Self.isTrainingBox(bbox, area: a.area, imageWidth: size.width, imageHeight: size.height) else { continue }
+            // An RLE is decoded to pixels here: one of another size than its image would be a wrong mask, and a
+            // huge one (100000 x 100000) would take minutes and gigabytes before anything failed.
+            if case .rle(let rle) = a.segmentation, rle.height != Int(size.height) || rle.width != Int(size.width) {
+                throw DatasetError.invalidAnnotation(
+                    annotationFile: annotationPath, annotationID: a.id, field: "segmentation.size",
+                    problem: "[\(rle.height), \(rle.width)] differs from its image \(a.imageId) ([\(Int(size.height)), \(Int(size.width))])")
+            }
             instancesOfImage[a.imageId, default: []].append(
                 DatasetInstance(label: label, box: BoundingBox(xywh: bbox), mask: a.segmentation.map(InstanceDataset.mask),
                                 annotationID: a.id))

@@ -91,7 +91,7 @@ private final class LoaderEngine: @unchecked Sendable {
 
     init(dataset: InstanceDataset, sampler: any Sampler, pipeline: SamplePipeline, options: Options,
          state: SamplerState, log: @escaping @Sendable (String) -> Void) {
-        precondition(options.batchSize >= 1 && options.workers >= 1 && options.prefetchBatches >= 1)
+        precondition(options.batchSize >= 1 && options.workers >= 0 && options.prefetchBatches >= 1)
         self.dataset = dataset
         self.pipeline = pipeline
         self.options = options
@@ -120,23 +120,38 @@ private final class LoaderEngine: @unchecked Sendable {
     }
 
     func next() throws -> ImageBatch? {
-        condition.lock()
-        defer { condition.unlock() }
         while true {
-            while ready[deliveredCount] == nil {
-                if finishedPlanning && deliveredCount >= nextJobNumber { return nil }
-                condition.wait()
-            }
-            let (result, state) = ready.removeValue(forKey: deliveredCount)!
-            deliveredCount += 1
-            deliveredState = state
-            condition.broadcast()
+            // Without workers (PyTorch's num_workers=0) the caller's thread loads each batch when it asks for it.
+            if options.workers == 0, let job = takeJob() { store(job, produce(job)) }
+            guard let result = takeReady() else { return nil }
             switch result {
             case .failure(let error): throw error
             case .success(let batch?): return batch
             case .success(nil): continue
             }
         }
+    }
+
+    /// The next batch in order once it is produced, or nil when the epochs are done.
+    private func takeReady() -> Result<ImageBatch?, Error>? {
+        condition.lock()
+        defer { condition.unlock() }
+        while ready[deliveredCount] == nil {
+            if finishedPlanning && deliveredCount >= nextJobNumber { return nil }
+            condition.wait()
+        }
+        let (result, state) = ready.removeValue(forKey: deliveredCount)!
+        deliveredCount += 1
+        deliveredState = state
+        condition.broadcast()
+        return result
+    }
+
+    private func store(_ job: Job, _ result: Result<ImageBatch?, Error>) {
+        condition.lock()
+        ready[job.number] = (result, job.stateAfter)
+        condition.broadcast()
+        condition.unlock()
     }
 
     private func takeJob() -> Job? {
@@ -159,13 +174,7 @@ private final class LoaderEngine: @unchecked Sendable {
     }
 
     private func workerLoop() {
-        while let job = takeJob() {
-            let result = produce(job)
-            condition.lock()
-            ready[job.number] = (result, job.stateAfter)
-            condition.broadcast()
-            condition.unlock()
-        }
+        while let job = takeJob() { store(job, produce(job)) }
     }
 
     private func produce(_ job: Job) -> Result<ImageBatch?, Error> {

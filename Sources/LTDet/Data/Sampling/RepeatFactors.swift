@@ -6,6 +6,9 @@ import Foundation
 /// aligned 1:1 with the images it was built from (MMDetection 3.x once shifted them, costing 1.4 AP).
 public struct RepeatFactors: Sendable, Equatable {
     public let threshold: Double
+    /// The thresholds that make sense: t is compared with the fraction of images showing a category, at most 1,
+    /// and a larger t (or inf) only inflates every factor until an image's repeat count leaves the integers.
+    public static let thresholdRange: ClosedRange<Double> = 0 ... 1
     /// r_I per image, in the order of the images given.
     public let imageFactors: [Double]
     /// r_c per category id present in at least one image.
@@ -17,7 +20,7 @@ public struct RepeatFactors: Sendable, Equatable {
     ///   - imageCategories: the category ids annotated in each image (duplicates allowed).
     ///   - threshold: t; 0 disables re-sampling (every factor 1).
     public init(imageCategories: [[Int]], threshold: Double) {
-        precondition(threshold >= 0, "RepeatFactors: threshold must be non-negative")
+        precondition(Self.thresholdRange.contains(threshold), "RepeatFactors: threshold \(threshold) outside \(Self.thresholdRange)")
         self.threshold = threshold
         var counts: [Int: Int] = [:]
         for categories in imageCategories { for c in Set(categories) { counts[c, default: 0] += 1 } }
