@@ -63,6 +63,8 @@ public protocol ClassificationLoss: StatefulComponent {
     func callAsFunction(_ input: ClassificationLossInput) throws -> LossTerms
     /// Test-time class probabilities, N x (C+1) with background last (mmdet's `get_activation`).
     func scores(_ logits: Tensor) throws -> Tensor
+    /// PCB on top of this loss, if configured (the iterative head ramps its strength over the passes).
+    var pcb: PairwiseClassBalance? { get }
 }
 
 extension ClassificationLoss {
@@ -74,6 +76,9 @@ extension ClassificationLoss {
         if let b = fc.bias { try Init.constant(b.wrappedValue, 0) }
         return fc
     }
+
+    /// Losses PCB is not defined for.
+    public var pcb: PairwiseClassBalance? { nil }
 
     /// Stateless losses have nothing to save.
     public func stateDict() -> [String: Tensor] { [:] }

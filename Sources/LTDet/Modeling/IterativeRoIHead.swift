@@ -61,16 +61,7 @@ public final class IterativeRoIHead: StandardRoIHead {
 
     /// a_r = a r / (R-1); nil when the loss has no PCB.
     public func pcbStrength(pass: Int) -> Double? {
-        pcbAlpha.map { $0 * Double(pass) / Double(nIter - 1) }
-    }
-
-    private var pcbAlpha: Double? {
-        switch bboxHead.classificationLoss {
-        case let loss as SoftmaxCrossEntropyLoss: loss.pcb?.alpha
-        case let loss as SeesawLoss: loss.pcb?.alpha
-        case let loss as EQLv2Loss: loss.pcb?.alpha
-        default: nil
-        }
+        bboxHead.classificationLoss.pcb.map { $0.alpha * Double(pass) / Double(nIter - 1) }
     }
 
     override func boxLoss(first: BoxHeadOutput, rois: SampledRoIs, extra: ExtraRowPredictions?, context: TrainingStepContext)

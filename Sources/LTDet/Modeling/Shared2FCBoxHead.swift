@@ -63,8 +63,6 @@ public final class Shared2FCBoxHead: Module {
         for fc in sharedFcs + [fcReg] { if let b = fc.bias { try Init.constant(b.wrappedValue, 0) } }
     }
 
-    public var sharedWidth: Int { fcReg.weight.size(1) }
-
     public func callAsFunction(_ roiFeatures: Tensor) throws -> BoxHeadOutput {
         let shared = try sharedFeatures(roiFeatures)
         return BoxHeadOutput(roiFeatures: roiFeatures, sharedFeatures: shared, logits: try fcCls(shared), deltas: try fcReg(shared))
