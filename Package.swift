@@ -86,9 +86,10 @@ let package = Package(
         .executableTarget(
             name: "bench-torch-overhead", dependencies: ["Torch"], path: "Benchmarks/torch-overhead/Swift"),
         .executableTarget(name: "bench-maskrcnn", dependencies: ["LTDet", "Torch"], path: "Benchmarks/maskrcnn/Swift"),
-        .testTarget(name: "TorchTests", dependencies: ["Torch"], exclude: ["Fixtures"]),
+        .target(name: "DistributedTestSupport", dependencies: ["Torch"], path: "Tests/DistributedTestSupport"),
+        .testTarget(name: "TorchTests", dependencies: ["Torch", "DistributedTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LVISKitTests", dependencies: ["LVISKit"]),
-        .testTarget(name: "LTDetTests", dependencies: ["LTDet", "LVISKit", "Torch"]),
+        .testTarget(name: "LTDetTests", dependencies: ["LTDet", "LVISKit", "Torch", "DistributedTestSupport"]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: nil

@@ -1,12 +1,9 @@
 import Foundation
 import Testing
+import DistributedTestSupport
 import Torch
 
 @testable import LTDet
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Data-parallel training through the whole path (loader, sharded sampler, Mask R-CNN, gradient all-reduce,
 /// method-state collectives, rank-0 checkpoints): 2 processes x 1 image per step end with the weights and
@@ -47,7 +44,7 @@ import Glibc
         let distributedDir = root.appendingPathComponent("distributed")
         // Read-only from both threads.
         nonisolated(unsafe) let rankConfig = perRank
-        _ = try runRanks(2) { group in
+        _ = try runRanks(2, timeoutSeconds: 600) { group in
             try DetectionExperiment(config: rankConfig, workDirectory: distributedDir, processGroup: group)
                 .train(resume: false)
         }
@@ -135,56 +132,4 @@ import Glibc
         try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: "\(data)/train.json"))
         return data
     }
-}
-
-/// Runs `body` on `worldSize` threads, each joined to one group on a free port of 127.0.0.1.
-func runRanks<T: Sendable>(_ worldSize: Int, _ body: @escaping @Sendable (ProcessGroup) throws -> T) throws -> [T] {
-    let port = try freePort()
-    let outcomes = RankOutcomes<T>(count: worldSize)
-    let done = DispatchGroup()
-    for rank in 0 ..< worldSize {
-        done.enter()
-        let thread = Thread {
-            defer { done.leave() }
-            outcomes.set(rank) {
-                let group = try ProcessGroup(
-                    masterAddress: "127.0.0.1", masterPort: port, rank: rank, worldSize: worldSize, timeoutSeconds: 600)
-                return try body(group)
-            }
-        }
-        thread.stackSize = 8 << 20
-        thread.start()
-    }
-    done.wait()
-    return try outcomes.values()
-}
-
-/// What each rank's thread returned or threw.
-final class RankOutcomes<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var results: [Result<T, any Error>?]
-
-    init(count: Int) { results = Array(repeating: nil, count: count) }
-
-    func set(_ rank: Int, _ body: () throws -> T) {
-        let result = Result { try body() }
-        lock.withLock { results[rank] = result }
-    }
-
-    func values() throws -> [T] { try lock.withLock { try results.map { try $0!.get() } } }
-}
-
-/// A TCP port of 127.0.0.1 that is free now.
-func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-    }
-    guard fd >= 0, bound else { throw TorchError("no free port on 127.0.0.1") }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
