@@ -35,6 +35,10 @@ struct ProcessLauncher {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var children: [(rank: Int, process: Process)] = []
         let finished = DispatchSemaphore(value: 0)
+        // SIGINT/SIGTERM to the launcher (a scheduler's cancel, `kill`) reaches the processes too, as torchrun
+        // forwards it: without this they would train on, orphaned, and keep writing the work directory.
+        let signals = SignalForwarder()
+        defer { signals.stop() }
         for local in 0 ..< processesPerNode {
             var environment = base
             let rank = nodeRank * processesPerNode + local
@@ -51,6 +55,7 @@ struct ProcessLauncher {
             process.terminationHandler = { _ in finished.signal() }
             try process.run()
             children.append((rank, process))
+            signals.forward(to: process)
         }
         var failure: String?
         for _ in children {
@@ -59,6 +64,9 @@ struct ProcessLauncher {
                 failure = "rank \(failed.rank) of \(worldSize) exited with \(Self.describe(failed.process))"
                 for other in children where other.process.isRunning { other.process.terminate() }
             }
+        }
+        if let received = signals.received {
+            throw LaunchError(message: "stopped by signal \(received), which the \(children.count) local processes were sent too")
         }
         if let failure { throw LaunchError(message: failure + "; the other local processes were stopped") }
     }
@@ -86,6 +94,33 @@ struct ProcessLauncher {
         guard bound else { throw LaunchError(message: "cannot bind a socket to find a free port") }
         return Int(UInt16(bigEndian: address.sin_port))
     }
+}
+
+/// Catches SIGINT and SIGTERM while the launcher waits and sends them on to its processes. A handler, not
+/// SIG_IGN: an ignored signal stays ignored in the processes started after it, which could then not be stopped.
+final class SignalForwarder: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "ltdet.launcher.signals")
+    private var sources: [DispatchSourceSignal] = []
+    private var processes: [Process] = []
+    private var receivedSignal: Int32?
+
+    init() {
+        for number in [SIGINT, SIGTERM] {
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { [unowned self] in
+                receivedSignal = number
+                for process in processes where process.isRunning { kill(process.processIdentifier, number) }
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    func forward(to process: Process) { queue.sync { processes.append(process) } }
+
+    var received: Int32? { queue.sync { receivedSignal } }
+
+    func stop() { queue.sync { for source in sources { source.cancel() } } }
 }
 
 struct LaunchError: Error, CustomStringConvertible {

@@ -70,9 +70,57 @@ import Torch
             if let start = initial[name] { moved = max(moved, try (tensor - start).abs().max().item()) }
         }
         #expect(moved > 0, "training did not change the weights: the comparison would prove nothing")
-        // Rank 0 alone writes: one log line per logged step, not one per process.
-        let log = try String(contentsOf: distributedDir.appendingPathComponent("log.jsonl"), encoding: .utf8)
-        #expect(log.split(separator: "\n").count == config.runner.maxEpochs)
+        // Rank 0 alone writes: one log line per logged step, not one per process. Its losses are the averages
+        // over both processes (mmdet's `_parse_losses`), so they are the single process's losses of the same two
+        // images: at the first step exactly (the same weights), later within the weights' drift.
+        let singleLosses = try loggedLosses(in: singleDir)
+        let distributedLosses = try loggedLosses(in: distributedDir)
+        #expect(distributedLosses.count == config.runner.maxEpochs && singleLosses.count == distributedLosses.count)
+        for (step, (a, b)) in zip(singleLosses, distributedLosses).enumerated() {
+            #expect(abs(a - b) <= (step == 0 ? 1e-5 : 1e-3) * max(1, abs(a)), "step \(step + 1): loss \(a) vs \(b)")
+        }
+    }
+
+    @Test func shardedEvaluationWritesTheSingleProcessResults() throws {
+        let root = try temporaryDirectory()
+        let data = root.appendingPathComponent("synth").path
+        // Three validation images: the shards differ in length (2 and 1).
+        _ = try SyntheticDatasetGenerator(
+            .init(classes: 3, trainImages: 2, valImages: 3, imageSize: 64, seed: 4)).write(to: data)
+        var config = Self.config(data: data)
+        config.data.val = DatasetSection(
+            annFile: "\(data)/annotations/val.json", imgPrefix: "\(data)/images", filterEmptyGT: false)
+        config.data.testPipeline = PipelineSection(shortSides: [64], maxLongSide: 64, flipRatio: 0)
+        let experiment = DetectionExperiment(config: config, workDirectory: root)
+        let model = try experiment.makeModel()
+        let val = try experiment.loadDataset(config.data.val, training: false)
+        let single = root.appendingPathComponent("single/results.json")
+        try FileManager.default.createDirectory(at: single.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try experiment.evaluate(model: model, dataset: val, iouTypes: [.bbox], resultsFile: single)
+
+        let sharded = root.appendingPathComponent("sharded/results.json")
+        try FileManager.default.createDirectory(at: sharded.deletingLastPathComponent(), withIntermediateDirectories: true)
+        nonisolated(unsafe) let rankConfig = config
+        let counts = try runRanks(2, timeoutSeconds: 300) { group in
+            let rankExperiment = DetectionExperiment(config: rankConfig, workDirectory: root, processGroup: group)
+            let rankModel = try rankExperiment.makeModel()
+            let summaries = try rankExperiment.evaluate(
+                model: rankModel, dataset: try rankExperiment.loadDataset(rankConfig.data.val, training: false),
+                iouTypes: [.bbox], resultsFile: sharded)
+            return summaries.count
+        }
+        #expect(counts == [1, 0], "rank 0 evaluates, rank 1 does not")
+        let expected = try Data(contentsOf: single)
+        #expect(expected.count > 10, "the model predicted nothing: the comparison would prove nothing")
+        #expect(try Data(contentsOf: sharded) == expected)
+    }
+
+    func loggedLosses(in directory: URL) throws -> [Double] {
+        let log = try String(contentsOf: directory.appendingPathComponent("log.jsonl"), encoding: .utf8)
+        return try log.split(separator: "\n").compactMap { line in
+            let entry = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            return entry["mode"] as? String == "train" ? try #require(entry["loss"] as? Double) : nil
+        }
     }
 
     static func config(data: String) -> ExperimentConfig {

@@ -146,8 +146,9 @@ public final class DetectionExperiment {
             workDirectory: workDirectory, processGroup: processGroup)
         var last: [(IoUType, EvaluationSummary)] = []
         let iouTypes = try config.evaluation.iouTypes(file: config.file)
-        // Evaluation runs on rank 0 alone; the others wait for it in the next epoch's first collective.
-        if !iouTypes.isEmpty, isMainProcess {
+        // Every rank predicts its shard of the validation images; rank 0 evaluates them all, while the others go
+        // on and wait for it in the next epoch's first collective.
+        if !iouTypes.isEmpty {
             let val = try loadDataset(config.data.val, training: false)
             trainer.register(EvaluationHook(interval: config.evaluation.interval) { [unowned self] epoch in
                 last = try self.evaluate(
@@ -193,12 +194,23 @@ public final class DetectionExperiment {
     }
 
     /// Predicts on `dataset`, writes the results (LVIS/COCO results format) and evaluates; prints the tables.
+    /// In a process group every rank predicts its shard and only rank 0 writes and evaluates (the others
+    /// return no summaries).
     public func evaluate(model: MaskRCNN, dataset: InstanceDataset, iouTypes: [IoUType], resultsFile: URL) throws
         -> [(IoUType, EvaluationSummary)]
     {
-        let results = try DetectionInference.predict(
-            model: model, dataset: dataset, pipeline: testPipeline,
-            batchSize: 1, workers: config.data.workersPerGPU, errorPolicy: try config.data.loaderErrorPolicy(file: config.file))
+        let errorPolicy = try config.data.loaderErrorPolicy(file: config.file)
+        let results: [DetectionResult]
+        if let processGroup, processGroup.worldSize > 1 {
+            results = try ShardedInference.predict(
+                model: model, dataset: dataset, pipeline: testPipeline, workers: config.data.workersPerGPU,
+                errorPolicy: errorPolicy, group: processGroup)
+            guard isMainProcess else { return [] }
+        } else {
+            results = try DetectionInference.predict(
+                model: model, dataset: dataset, pipeline: testPipeline,
+                batchSize: 1, workers: config.data.workersPerGPU, errorPolicy: errorPolicy)
+        }
         try DetectionResults(results).write(to: resultsFile.path)
         print("wrote \(results.count) detections on \(dataset.count) images to \(resultsFile.path)")
         let summaries = try DetectionInference.evaluate(

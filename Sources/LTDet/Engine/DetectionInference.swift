@@ -5,19 +5,21 @@ import Torch
 /// Test-time inference over a dataset, and evaluation of the results with LVISKit.
 public enum DetectionInference {
     /// Runs the model on every image of `dataset` (in order) and returns LVIS/COCO results: boxes as
-    /// [x, y, w, h] in original pixels, category ids of the dataset, masks as RLE.
+    /// [x, y, w, h] in original pixels, category ids of the dataset, masks as RLE. With a `shard`, only the
+    /// images of that shard (see `ShardedInference`).
     public static func predict(
         model: MaskRCNN, dataset: InstanceDataset, pipeline: SamplePipeline, batchSize: Int = 1, workers: Int = 2,
-        errorPolicy: DataLoader.ErrorPolicy = .fail
+        errorPolicy: DataLoader.ErrorPolicy = .fail, shard: Shard = .single
     ) throws -> [DetectionResult] {
         model.eval()
         var testPipeline = pipeline
         testPipeline.withMasks = false
         testPipeline.flipProbability = 0
+        let sampler = SequentialSampler(count: dataset.count, shard: shard, padsShards: false)
         let loader = DataLoader(
-            dataset: dataset, sampler: SequentialSampler(count: dataset.count), pipeline: testPipeline,
+            dataset: dataset, sampler: sampler, pipeline: testPipeline,
             options: DataLoader.Options(batchSize: batchSize, workers: workers, errorPolicy: errorPolicy, epochs: 1))
-        let progress = ProgressReporter(total: dataset.count, label: "test")
+        let progress = ProgressReporter(total: sampler.indices(forEpoch: 0).count, label: "test")
         var results: [DetectionResult] = []
         var done = 0
         while let batch = try loader.next() {

@@ -34,7 +34,9 @@ public final class Trainer<Model: TrainableModel, Source: EpochBatchSource> wher
         self.schedule = schedule
         self.settings = settings
         self.workDirectory = workDirectory
-        training = try TrainingRun(model: model, optimizer: optimizer, settings: settings, workDirectory: workDirectory)
+        let writesFiles = (processGroup?.rank ?? 0) == 0
+        training = try TrainingRun(
+            model: model, optimizer: optimizer, settings: settings, workDirectory: workDirectory, writesFiles: writesFiles)
         register(LRScheduleHook(schedule: schedule))
         if let processGroup {
             guard settings.cumulativeIterations == 1 else {
@@ -43,13 +45,14 @@ public final class Trainer<Model: TrainableModel, Source: EpochBatchSource> wher
                         + "(\(processGroup.worldSize) processes, cumulative_iters \(settings.cumulativeIterations))")
             }
             register(DistributedOptimizerHook(group: processGroup, clipGradNorm: settings.clipGradNorm))
+            register(DistributedLogAveragingHook(group: processGroup))
         } else if settings.cumulativeIterations > 1 {
             register(GradientCumulativeOptimizerHook(
                 cumulativeIterations: settings.cumulativeIterations, clipGradNorm: settings.clipGradNorm))
         } else {
             register(OptimizerHook(clipGradNorm: settings.clipGradNorm))
         }
-        if (processGroup?.rank ?? 0) == 0 {
+        if writesFiles {
             register(CheckpointHook())
             register(LoggerHook())
         }

@@ -22,13 +22,23 @@ public final class TrainingRun {
     public internal(set) var lastCheckpoint: URL?
     public internal(set) var lastCheckpointIteration: Int?
 
-    init(model: any TrainableModel, optimizer: any Optimizer, settings: TrainerSettings, workDirectory: URL) throws {
+    /// Whether this process writes the run's files: the only process, or rank 0 of a group. The others create
+    /// nothing, not even the work directory (on another machine it would stay empty).
+    public let writesFiles: Bool
+
+    init(
+        model: any TrainableModel, optimizer: any Optimizer, settings: TrainerSettings, workDirectory: URL,
+        writesFiles: Bool = true
+    ) throws {
         self.model = model
         self.optimizer = optimizer
         self.settings = settings
         self.workDirectory = workDirectory
-        try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
-        Checkpoint.removeStaleTemporaries(in: workDirectory, report: reportToStandardError)
+        self.writesFiles = writesFiles
+        if writesFiles {
+            try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
+            Checkpoint.removeStaleTemporaries(in: workDirectory, report: reportToStandardError)
+        }
         log = JSONLinesLog(url: workDirectory.appendingPathComponent("log.jsonl"))
     }
 

@@ -140,7 +140,11 @@ public struct DetectionResults: Sendable {
     }
 
     /// Writes the results in the COCO/LVIS results format (masks as compressed RLE).
-    public func write(to path: String) throws {
+    public func write(to path: String) throws { try JSONFormat.writeFile(encodedJSON(), to: path) }
+
+    /// The results file's bytes (what `write(to:)` stores and `decode(json:)` reads back unchanged: numbers
+    /// are written in their shortest round-trip form).
+    public func encodedJSON() -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(count * 96 + maskBytes.count)
         out.append(UInt8(ascii: "["))
@@ -172,6 +176,6 @@ public struct DetectionResults: Sendable {
             out.append(UInt8(ascii: "}"))
         }
         out.append(contentsOf: Array("]\n".utf8))
-        try JSONFormat.writeFile(out, to: path)
+        return out
     }
 }

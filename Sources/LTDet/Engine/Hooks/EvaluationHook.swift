@@ -25,6 +25,8 @@ public final class EvaluationHook: TrainerHook {
         let metrics = try evaluate(epoch)
         run.model.train()
         lastEvaluatedIteration = run.state.iteration
+        // Every rank takes part in the evaluation (each predicts its shard); rank 0 alone has metrics and a log.
+        guard run.writesFiles else { return }
         try run.log.append(mode: "val", epoch: epoch, iteration: run.state.iteration, values: metrics)
     }
 }
