@@ -11,7 +11,8 @@ struct TestCommand: ParsableCommand {
         discussion: """
             The model is the config's with the checkpoint's weights; the config's ImageNet `pretrained` and \
             `load_from` weights are not needed. Prediction and evaluation are those of training's evaluation \
-            (including data.error_policy).
+            (including data.error_policy). With --nproc N (or under torchrun) every process predicts its share of \
+            the images and rank 0 writes and evaluates them all: the same results file as one process.
             """)
 
     @Argument(help: "Config file.") var config: String
@@ -20,6 +21,7 @@ struct TestCommand: ParsableCommand {
     var out: String?
     @Option(parsing: .upToNextOption, help: "Metrics to evaluate: bbox, segm.") var eval: [String] = []
     @OptionGroup var options: ExperimentOptions
+    @OptionGroup var launch: LaunchOptions
 
     func validate() throws {
         for m in eval where IoUType(rawValue: m) == nil {
@@ -29,8 +31,10 @@ struct TestCommand: ParsableCommand {
 
     func run() throws {
         Runtime.relaunchWithPassiveOpenMPWaiting()
+        if try launch.launchIfRequested() { return }
         Runtime.configureThreads()
-        let experiment = try ExperimentSetup.experiment(config: config, options: options)
+        let experiment = try ExperimentSetup.experiment(
+            config: config, options: options, processGroup: try launch.joinProcessGroup())
         if let out {
             try OutputGuard.refuse(
                 output: out, option: "--out",

@@ -22,16 +22,7 @@ struct TrainCommand: ParsableCommand {
     @Argument(help: "Config file (configs/...yaml).") var config: String
     @OptionGroup var options: ExperimentOptions
     @Flag(help: "Continue from the newest checkpoint in the work directory.") var resume = false
-    @Option(help: "Processes to start on this machine (built-in launcher, like torchrun --nproc-per-node).")
-    var nproc: Int?
-    @Option(help: "Machines in the job (with --nproc, --node-rank, --master-addr, --master-port).") var nnodes = 1
-    @Option(help: "This machine's index among --nnodes.") var nodeRank = 0
-    @Option(help: "Address of the machine of rank 0 (its TCPStore).") var masterAddr = "127.0.0.1"
-    @Option(help: "Port of rank 0's TCPStore (default with one machine: a free port).") var masterPort: Int?
-
-    /// Set by the launcher in the processes it starts, which then train instead of launching again.
-    static let launchedMarker = "LTDET_LAUNCHED"
-
+    @OptionGroup var launch: LaunchOptions
     @Option(help: "Continue from this checkpoint (.safetensors with its .json).") var resumeFrom: String?
     @Flag(help: "Start afresh in a work directory that holds another run, deleting that run's files.") var overwrite = false
 
@@ -43,18 +34,9 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         Runtime.relaunchWithPassiveOpenMPWaiting()
-        let environment = ProcessInfo.processInfo.environment
-        if let nproc, environment[Self.launchedMarker] == nil {
-            setenv(Self.launchedMarker, "1", 1)
-            try ProcessLauncher(
-                processesPerNode: nproc, nodes: nnodes, nodeRank: nodeRank, masterAddress: masterAddr,
-                masterPort: masterPort
-            ).run(arguments: Array(CommandLine.arguments.dropFirst()))
-            return
-        }
+        if try launch.launchIfRequested() { return }
         Runtime.configureThreads()
-        let launch = try LaunchEnvironment(environment: environment)
-        let group = try launch.makeProcessGroup()
+        let group = try launch.joinProcessGroup()
         let experiment = try ExperimentSetup.experiment(config: config, options: options, processGroup: group)
         try experiment.train(
             resume: resume || resumeFrom != nil, resumeFrom: resumeFrom.map { URL(fileURLWithPath: $0) }, overwrite: overwrite)

@@ -6,8 +6,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 LTDET_BIN="${LTDET_BIN:-$PWD/.build/release/ltdet}"
-work="$(mktemp -d)"
-trap 'pkill -9 -f "$work" 2>/dev/null; rm -rf "$work"' EXIT
+work="$(mktemp -d)"; [ -n "${KEEP:-}" ] && echo "work directory (kept): $work"
+trap 'pkill -9 -f "$work" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 failed=0
 fail() { echo "FAILED: $*"; failed=$((failed + 1)); }
 
@@ -26,6 +26,25 @@ if ! timeout 300 "$LTDET_BIN" train "$config" "${settings[@]}" --set runner.max_
   fail "--nproc 2 run exited non-zero: $(tail -n 3 "$work/ok.log")"
 elif [ "$(grep -c '"mode":"train"' "$work/ok/log.jsonl" 2>/dev/null)" != 4 ]; then
   fail "--nproc 2 run: expected 4 train lines in rank 0's log.jsonl, got $(wc -l <"$work/ok/log.jsonl" 2>/dev/null)"
+fi
+
+# 1b. `ltdet test --nproc 2` (each process predicts half the images, rank 0 evaluates) writes the same results file
+#     as one process. One thread in every process: the launcher gives each of N processes cores/N threads, and
+#     another thread count sums convolutions in another order (results ~1e-7 apart).
+checkpoint="$work/ok/iter_4.safetensors"
+[ -e "$checkpoint" ] || checkpoint="$(ls "$work"/ok/epoch_*.safetensors 2>/dev/null | head -n 1)"
+if [ -z "$checkpoint" ]; then
+  fail "the --nproc 2 run left no checkpoint in $work/ok"
+else
+  timeout 300 env LTDET_NUM_THREADS=1 "$LTDET_BIN" test "$config" "$checkpoint" "${settings[@]}" --eval bbox --work-dir "$work/test1" \
+    --out "$work/test1/results.json" >"$work/test1.log" 2>&1 || fail "ltdet test: $(tail -n 2 "$work/test1.log")"
+  timeout 300 env LTDET_NUM_THREADS=1 "$LTDET_BIN" test "$config" "$checkpoint" "${settings[@]}" --eval bbox --work-dir "$work/test2" \
+    --out "$work/test2/results.json" --nproc 2 >"$work/test2.log" 2>&1 || fail "ltdet test --nproc 2: $(tail -n 2 "$work/test2.log")"
+  if ! cmp -s "$work/test1/results.json" "$work/test2/results.json"; then
+    fail "ltdet test --nproc 2 wrote other results than one process"
+  else
+    echo "ltdet test --nproc 2: the results file of one process ($(grep -o image_id "$work/test1/results.json" | wc -l) detections)"
+  fi
 fi
 
 # start_long_run DIR: a run far longer than the check, in the background; sets $launcher and waits for training.

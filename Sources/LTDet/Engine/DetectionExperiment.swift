@@ -188,8 +188,10 @@ public final class DetectionExperiment {
         let model = try makeModel(initialWeights: false)
         try model.load(stateDict: try Checkpoint.read(checkpoint).model)
         let val = try loadDataset(config.data.val, training: false)
-        try FileManager.default.createDirectory(
-            at: resultsFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+        if isMainProcess {
+            try FileManager.default.createDirectory(
+                at: resultsFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+        }
         return try evaluate(model: model, dataset: val, iouTypes: iouTypes, resultsFile: resultsFile)
     }
 
