@@ -30,9 +30,12 @@ UNSET = {
 def lookup(tree, path):
     node = tree
     for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
             return KeyError
-        node = node[part]
     return node
 
 
@@ -68,7 +71,6 @@ NO_ORIGINAL = {
     "configs/loce/mask_rcnn_r101_fpn_normed_mask_mstrain_2x_lvis_v1.yaml":
         "LOCE's R101 stage 1 names a _base_ LOCE does not ship; its stage 2, which sets the recipe, is audited",
     "configs/rio/rio_r18_fpn_synth.yaml": "RIO on LTDet's synthetic demo, no original",
-    "configs/rio/": "RIO's Detectron2 YAML configs are not read by original_configs.py yet",
 }
 
 

@@ -10,6 +10,7 @@ TREES_DIR holds one folder per source, each the repository's `configs/` tree (an
             configs/lvis (from fcjian/LOCE's mmdet 2.8 copy, identical in the keys read) resolved on mmdet 2.16's bases
   loce/     fcjian/LOCE @ 0a0194d (mmdet 2.8)
   eqlv2/    tztztztztz/eqlv2 @ 907fad9 (mmdet 2.3)
+  rio/      NVlabs/RIO @ 29fc770: projects/RIO/configs, projects/RIO/memory_bank/cfg.py and detectron2/config/defaults.py
 made with `git -C MIRROR archive HEAD configs | tar -x -C TREES_DIR/SOURCE`; the four seesaw_loss files (r50,
 random and sample1e-3, each with its normed_mask variant) are mmdetection's at da7301b, the four configs/lvis
 files (r50 / r101, 1x v1 / 2x v0.5) LOCE's.
@@ -23,6 +24,7 @@ Version rules applied while reading (each from the original source, not from LTD
 - `ClassBalancedDataset(oversample_thr=0)` repeats nothing: LTDet's `shuffled` sampler.
 - mmdet's train loader always groups by aspect ratio (`GroupSampler` / `DistributedGroupSampler`).
 """
+import ast
 import json
 import os
 import sys
@@ -98,7 +100,14 @@ for _name in ["mask_rcnn_r50_fpn_mstrain_eqlv2_pcb_2x_lvis_v1", "mask_rcnn_r50_f
               "mask_rcnn_r101_fpn_sample1e-3_seesaw_pcb_normed_mask_mstrain_2x_lvis_v1"]:
     MANIFEST[_name] = (f"configs/pcb/{_name}.yaml", "pcb", f"pcb/{_name}_fp16.py", False)
 
+for _size, _depth in (("r50", "R_50"), ("r101", "R_101"), ("x101_32x8d", "X_101_32x8d")):
+    for _version, _folder in (("v1", "LVISv1"), ("v0.5", "LVISv0.5")):
+        MANIFEST[f"rio_{_size}_{_version}"] = (
+            f"configs/rio/mask_rcnn_{_size}_fpn_rio_1x_lvis_{_version}.yaml", "rio",
+            f"projects/RIO/configs/{_folder}-InstanceSegmentation/memory_mask_rcnn_{_depth}_FPN_1x.yaml", False)
+
 SOURCES = {
+    "rio": "NVlabs/RIO @ 29fc770 (Detectron2 v0.3 defaults, memory_bank/cfg.py)",
     "pcb": "megvii-research/PCB @ 066cd92 (mmdet 2.16 bases); seesaw_loss from open-mmlab/mmdetection @ da7301b, "
            "lvis from mmdetection 2.8 (fcjian/LOCE's copy), both on those bases",
     "loce": "fcjian/LOCE @ 0a0194d (mmdet 2.8)",
@@ -132,6 +141,105 @@ def merge(child, base):
         else:
             out[key] = value
     return out
+
+
+class CfgNode(dict):
+    """Enough of yacs' CfgNode to execute Detectron2's config/defaults.py."""
+
+    def __init__(self, init=None):
+        super().__init__(init or {})
+
+    def __getattr__(self, name):
+        return self[name]
+
+    def __setattr__(self, name, value):
+        self[name] = value
+
+
+def load_detectron2(tree, path):
+    """Detectron2 v0.3's defaults, RIO's add_memory_config, then the YAML with its _BASE_ chain merged on top."""
+    import yaml
+    namespace = {"CN": CfgNode}
+    with open(os.path.join(tree, "detectron2/config/defaults.py")) as f:
+        exec(f.read().replace("from .config import CfgNode as CN", ""), namespace)
+    with open(os.path.join(tree, "projects/RIO/memory_bank/cfg.py")) as f:
+        exec(f.read(), namespace)
+    cfg = namespace["_C"]
+    namespace["add_memory_config"](cfg)
+
+    def chain(file):
+        with open(file) as f:
+            node = yaml.safe_load(f)
+        base = node.pop("_BASE_", None)
+        return (chain(os.path.join(os.path.dirname(file), base)) if base else []) + [node]
+
+    def overlay(target, node):
+        for key, value in node.items():
+            if isinstance(value, dict):
+                overlay(target.setdefault(key, CfgNode()), value)
+            elif isinstance(value, str) and value[:1] in "([":  # yacs reads "(640, 672)" as a Python literal
+                target[key] = ast.literal_eval(value)
+            else:
+                target[key] = value
+
+    for node in chain(path):
+        overlay(cfg, node)
+    return cfg
+
+
+def rio_values(cfg):
+    """RIO's settings in LTDet's keys: the replay, the classifier, the sampler, the input sizes, the schedule and the
+    test settings. The detector itself is LTDet's mmdet baseline by design (configs/_base_/rio.yaml)."""
+    model, heads, solver = cfg.MODEL, cfg.MODEL.ROI_HEADS, cfg.SOLVER
+    v = {
+        "model.num_classes": heads.NUM_CLASSES,
+        "model.backbone.depth": model.RESNETS.DEPTH,
+        "model.backbone.groups": model.RESNETS.NUM_GROUPS,
+        "model.backbone.frozen_stages": model.BACKBONE.FREEZE_AT - 1,  # d2 counts the stem as stage 1
+        "model.roi_head.long_tail.0.type": "MemoryReplay",
+        "model.roi_head.long_tail.0.queue_size": heads.MAX_CACHE,  # roi_heads.py: kept per class
+        "model.roi_head.long_tail.0.replay_size": heads.MIN_CACHE,  # roi_heads.py: sampled each time
+        "model.roi_head.long_tail.0.random_select": heads.RANDOM_SELECT,
+        "model.roi_head.bbox_head.cls_predictor_cfg.type": {"cosine": "CosineSimilarityLinear"}[heads.CLS_LAYER],
+        "model.roi_head.bbox_head.cls_predictor_cfg.temperature": heads.TEMP_S,
+        "model.train_cfg.rcnn.sampler.num": heads.BATCH_SIZE_PER_IMAGE,
+        "model.train_cfg.rcnn.sampler.pos_fraction": heads.POSITIVE_FRACTION,
+        "model.train_cfg.rpn.sampler.num": model.RPN.BATCH_SIZE_PER_IMAGE,
+        "model.train_cfg.rpn.sampler.pos_fraction": model.RPN.POSITIVE_FRACTION,
+        "model.test_cfg.rcnn.score_thr": heads.SCORE_THRESH_TEST,
+        "model.test_cfg.rcnn.iou_threshold": heads.NMS_THRESH_TEST,
+        "model.test_cfg.rcnn.max_per_img": cfg.TEST.DETECTIONS_PER_IMAGE,
+        "data.sampler.type": {"RepeatFactorTrainingSampler": "repeat_factor"}[cfg.DATALOADER.SAMPLER_TRAIN],
+        "data.sampler.threshold": cfg.DATALOADER.REPEAT_THRESHOLD,
+        "data.sampler.rounding": "stochastic",  # RepeatFactorTrainingSampler._get_epoch_indices
+        "data.train_pipeline.short_sides": list(cfg.INPUT.MIN_SIZE_TRAIN),
+        "data.train_pipeline.max_long_side": cfg.INPUT.MAX_SIZE_TRAIN,
+        "data.test_pipeline.short_sides": [cfg.INPUT.MIN_SIZE_TEST],
+        "data.test_pipeline.max_long_side": cfg.INPUT.MAX_SIZE_TEST,
+        "data.mean": list(reversed(model.PIXEL_MEAN)),  # d2 lists BGR
+        "data.std": list(reversed(model.PIXEL_STD)),
+        "data.samples_per_gpu": solver.IMS_PER_BATCH,
+        "optimizer.lr": solver.BASE_LR,
+        "optimizer.momentum": solver.MOMENTUM,
+        "optimizer.weight_decay": solver.WEIGHT_DECAY,
+        "lr_config.warmup": solver.WARMUP_METHOD,
+        "lr_config.warmup_iters": solver.WARMUP_ITERS,
+        "lr_config.warmup_ratio": solver.WARMUP_FACTOR,
+        "lr_config.gamma": solver.GAMMA,
+        "lr_config.step": list(solver.STEPS),
+        "runner.type": "IterBasedRunner",
+        "runner.max_iters": solver.MAX_ITER,
+        "checkpoint_config.interval_iters": solver.CHECKPOINT_PERIOD,
+        "pretrained": model.WEIGHTS,
+    }
+    if model.RESNETS.NUM_GROUPS > 1:
+        v["model.backbone.base_width"] = model.RESNETS.WIDTH_PER_GROUP
+    return v
+
+
+RIO_WEIGHTS = ("RIO starts from Detectron2's caffe-style ImageNet weights (BGR 0-255 input, its PIXEL_MEAN/STD); LTDet "
+               "reads no .pkl and starts from torchvision's with their normalisation (README: weights)")
+RIO_BATCH = "LTDet trains one process of 2 images and scales lr by reference_batch_size 16 (RIO: 16 images a step)"
 
 
 def pipeline_step(pipeline, kind):
@@ -293,15 +401,19 @@ def main():
     trees, names = sys.argv[1], sys.argv[2:] or sorted(MANIFEST)
     for name in names:
         config, source, original, schedule_2x = MANIFEST[name]
-        cfg = load(os.path.join(trees, source, "configs", original))
-        values = ltdet_values(cfg, source)
-        explained = explanations(values, config, schedule_2x)
+        if source == "rio":
+            values = rio_values(load_detectron2(os.path.join(trees, "rio"), os.path.join(trees, "rio", original)))
+            explained = {"pretrained": RIO_WEIGHTS, "data.mean": RIO_WEIGHTS, "data.std": RIO_WEIGHTS,
+                         "data.samples_per_gpu": RIO_BATCH}
+        else:
+            values = ltdet_values(load(os.path.join(trees, source, "configs", original)), source)
+            explained = explanations(values, config, schedule_2x)
         out = {
             "config": config,
-            "original": f"{SOURCES[source]}: configs/{original}, resolved with its _base_ files by "
-                        "scripts/reference/original_configs.py",
+            "original": f"{SOURCES[source]}: {original if source == 'rio' else 'configs/' + original}, resolved with "
+                        "its bases by scripts/reference/original_configs.py",
             "values": values,
-            "notes": {"data.samples_per_gpu": "the original batch: 8 GPUs x samples_per_gpu"},
+            "notes": {"data.samples_per_gpu": "the original batch" + ("" if source == "rio" else ": 8 GPUs x samples_per_gpu")},
             "explained": {k: r for k, r in explained.items() if k in values},
         }
         if source in KEEPS_ALL_AT_ZERO:
