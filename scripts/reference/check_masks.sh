@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Training mask targets against mmdet 2.x's path (rasterise at the original size, nearest rescale, flip) written
-# with pycocotools and numpy (scripts/reference/masks.py), on the real LVIS v0.5 and COCO subsets in ../shared/data.
+# Training mask targets against mmdet 2.x's paths written with pycocotools and numpy (scripts/reference/masks.py), on
+# the real LVIS v0.5 and COCO subsets in ../shared/data: poly2mask=True (rasterise at the original size, nearest
+# rescale, flip) and poly2mask=False (PolygonMasks rescaled and flipped, cut out and rasterised in each RoI at 28 x 28).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 : "${LTDET_BIN:=.build/release/ltdet}" "${PYTHON:=.venv/bin/python}"

@@ -17,6 +17,13 @@ Step 2's index rule is written with numpy and, when OpenCV is installed, checked
 For each file, scale (the LVIS short sides 640 and 800 and one drawn from 640..800) and flip, every mask LTDet makes
 must equal mmdet's pixel for pixel. The script also reports how many pixels rasterising the scaled polygon (LTDet's
 earlier way) would have changed, which is why the order matters.
+
+The `poly2mask=False` path (eqlv2's LVIS configs), through `ltdet dev masks --rois-per-image N`, which writes random
+boxes around each image's ground truth and the 28 x 28 targets LTDet makes in them (read for facts: loading.py
+`LoadAnnotations(poly2mask=False)` keeps `PolygonMasks`; structures.py `PolygonMasks.rescale` / `resize`
+(x * new_w / w, y * new_h / h) and `flip` (x -> new_w - x); mask_target.py `mask_target_single` (boxes clipped to
+the image in float32) and `PolygonMasks.crop_and_resize` (move by the box corner, scale by size / max(side, 1)),
+`to_ndarray` / `polygon_to_bitmap` (frPyObjects, merge, decode at 28 x 28)): every target must equal mmdet's.
 """
 import json
 import subprocess
@@ -72,6 +79,82 @@ def scaled_polygon_mask(ann, info, short, long, flip):
     return rasterise(polygons, new_h, new_w)
 
 
+def mmdet_polygon_targets(ann_list, info, new_w, new_h, flip, rois, inds, size):
+    """mmdet 2.x: PolygonMasks rescaled and flipped by the pipeline, then mask_target_single + crop_and_resize."""
+    h, w = info["height"], info["width"]
+    masks = []
+    for ann in ann_list:
+        parts = []
+        for p in ann["segmentation"]:
+            p = np.array(p)  # LoadAnnotations.process_polygons: float64
+            p = p.copy()
+            p[0::2] *= new_w / w
+            p[1::2] *= new_h / h
+            if flip:
+                p[0::2] = new_w - p[0::2]
+            parts.append(p)
+        masks.append(parts)
+    proposals_np = rois.copy()  # float32, as pos_proposals.cpu().numpy()
+    proposals_np[:, [0, 2]] = np.clip(proposals_np[:, [0, 2]], 0, new_w)
+    proposals_np[:, [1, 3]] = np.clip(proposals_np[:, [1, 3]], 0, new_h)
+    targets = []
+    for i in range(len(proposals_np)):
+        bbox = proposals_np[i, :]
+        x1, y1, x2, y2 = bbox
+        bw = np.maximum(x2 - x1, 1)
+        bh = np.maximum(y2 - y1, 1)
+        h_scale = size / max(bh, 0.1)
+        w_scale = size / max(bw, 0.1)
+        resized = []
+        for p in masks[int(inds[i])]:
+            p = p.copy()
+            p[0::2] -= bbox[0]
+            p[1::2] -= bbox[1]
+            p[0::2] *= w_scale
+            p[1::2] *= h_scale
+            resized.append(p)
+        rle = mask_util.merge(mask_util.frPyObjects(resized, size, size))
+        targets.append(mask_util.decode(rle).astype(bool))
+    return np.stack(targets).astype(np.uint8)
+
+
+def check_polygon_targets(ltdet, work, path, anns, imgs, short, flip, seed, images):
+    out = f"{work}/targets.safetensors"
+    run = subprocess.run([ltdet, "dev", "masks", "--ann", path, "--short-side", str(short), "--out", out,
+                          "--images", str(images), "--rois-per-image", "16", "--seed", str(seed)]
+                         + (["--flip"] if flip else []), capture_output=True, text=True)
+    if run.returncode != 0:
+        print(f"FAIL {path} poly2mask=False short {short} flip {flip}: ltdet exited {run.returncode}: {run.stderr.strip()}")
+        return 1
+    got = load_file(out)
+    targets = wrong = clipped = pixels = 0
+    for key in (k for k in got if k.startswith("targets.")):
+        image_id = int(key.split(".", 1)[1])
+        new_w, new_h = (int(v) for v in got[f"size.{image_id}"])
+        info = imgs[image_id]
+        if (new_w, new_h) != rescaled_size(info["width"], info["height"], short, 1333):
+            print(f"FAIL {path} image {image_id}: transformed size {new_w} x {new_h} is not mmdet's")
+            return 1
+        rois = got[f"rois.{image_id}"]
+        want = mmdet_polygon_targets([anns[int(a)] for a in got[f"ids.{image_id}"]], info, new_w, new_h, flip, rois,
+                                     got[f"inds.{image_id}"], 28)
+        mine = got[key]
+        targets += len(mine)
+        pixels += int(want.sum())
+        clipped += int(((rois[:, 0] < 0) | (rois[:, 1] < 0) | (rois[:, 2] > new_w) | (rois[:, 3] > new_h)).sum())
+        for i in np.nonzero((mine != want).reshape(len(mine), -1).any(axis=1))[0]:
+            wrong += 1
+            if wrong <= 3:
+                print(f"FAIL {path} image {image_id} box {rois[i].tolist()} short {short} flip {flip}: "
+                      f"{int((mine[i] != want[i]).sum())} of {want[i].size} pixels differ from mmdet's")
+    if wrong or targets == 0:
+        print(f"FAIL {path} poly2mask=False short {short} flip {flip}: {wrong} of {targets} targets differ from mmdet's")
+        return 1
+    print(f"masks: {path} poly2mask=False short {short} flip {flip}: {targets} RoI targets (28 x 28, {clipped} boxes "
+          f"clipped to the image, {pixels} mask pixels) equal mmdet's PolygonMasks.crop_and_resize")
+    return 0
+
+
 def main():
     ltdet, work, seed, images, files = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:]
     try:
@@ -112,6 +195,7 @@ def main():
                             pixels += int(want.sum())
                             moved += int((scaled_polygon_mask(ann, info, short, 1333, flip) != want).sum())
                             polygon_masks += 1
+                failures += check_polygon_targets(ltdet, work, path, anns, imgs, short, flip, seed, images)
                 if wrong or masks == 0:
                     failures += 1
                     print(f"FAIL {path} short {short} flip {flip}: {wrong} of {masks} masks differ from mmdet's")

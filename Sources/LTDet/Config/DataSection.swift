@@ -22,7 +22,7 @@ public struct DatasetSection: Codable, Sendable, Equatable {
 /// The per-image transforms: keep-ratio resize with the short side drawn from `short_sides`, the long
 /// side capped at `max_long_side`, horizontal flip with probability `flip_ratio`; `poly2mask` (mmdet's
 /// `LoadAnnotations` option, default true) makes training masks as mmdet's bitmap path does (rasterised at the
-/// original size, then rescaled), false keeps polygons until they are rasterised at the transformed size.
+/// original size, then rescaled), false keeps outlines, rasterised in each positive RoI as mmdet's `PolygonMasks`.
 public struct PipelineSection: Codable, Sendable, Equatable {
     public var shortSides: [Int]
     public var maxLongSide: Int
@@ -71,14 +71,15 @@ public struct SamplerSection: Codable, Sendable, Equatable {
     }
 
     /// The sampler of this process's `shard` (every rank draws the same global order from `seed`), grouped into
-    /// batches of `batchSize` when `group_by_aspect_ratio` is set. `file` is the config file the section came
-    /// from, named by the error for an unknown type.
+    /// batches of `batchSize` when `group_by_aspect_ratio` is set, which then shards the grouped global order as
+    /// mmdet's `DistributedGroupSampler`. `file` is the config file the section came from, named by the error for
+    /// an unknown type.
     public func makeSampler(dataset: InstanceDataset, seed: UInt64, batchSize: Int, shard: Shard = .single, file: String)
         throws -> any Sampler
     {
-        let sampler = try makeBaseSampler(dataset: dataset, seed: seed, shard: shard, file: file)
-        guard groupByAspectRatio else { return sampler }
-        return AspectRatioGroupedSampler(base: sampler, dataset: dataset, batchSize: batchSize, seed: seed)
+        guard groupByAspectRatio else { return try makeBaseSampler(dataset: dataset, seed: seed, shard: shard, file: file) }
+        let global = try makeBaseSampler(dataset: dataset, seed: seed, shard: .single, file: file)
+        return AspectRatioGroupedSampler(base: global, dataset: dataset, batchSize: batchSize, seed: seed, shard: shard)
     }
 
     private func makeBaseSampler(dataset: InstanceDataset, seed: UInt64, shard: Shard, file: String) throws -> any Sampler {
@@ -117,7 +118,8 @@ public struct DataSection: Codable, Sendable, Equatable {
     public var mean = Normalization.imageNetRGB.mean.map { Double("\($0)")! }
     public var std = Normalization.imageNetRGB.std.map { Double("\($0)")! }
     public var toRGB = !Normalization.imageNetRGB.toBGR
-    /// `fail` stops on a missing or corrupt image, naming it; `skip` logs it and goes on.
+    /// `fail` stops on a missing or corrupt image, an image of another size than its annotation says, or an
+    /// annotation that would be a wrong training target, naming it; `skip` leaves it out, counts it and says so.
     public var errorPolicy = "fail"
 
     public init() {}

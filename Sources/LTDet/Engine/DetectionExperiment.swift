@@ -21,11 +21,19 @@ public final class DetectionExperiment {
     public var isMainProcess: Bool { (processGroup?.rank ?? 0) == 0 }
 
     public func loadDataset(_ split: DatasetSection, training: Bool) throws -> InstanceDataset {
+        let skipInvalid = try config.data.loaderErrorPolicy(file: config.file) == .skip
         let dataset = try InstanceDataset(
             annotationFile: split.annFile,
             options: InstanceDataset.Options(
                 imageRoot: split.imgPrefix, dropImagesWithoutAnnotations: training && split.filterEmptyGT,
-                minImageSize: training ? InstanceDataset.minTrainingImageSize : 0, checkForTraining: training))
+                minImageSize: training ? InstanceDataset.minTrainingImageSize : 0, checkForTraining: training,
+                skipInvalidAnnotations: skipInvalid, masksAsOutlines: training && !config.data.trainPipeline.poly2mask))
+        if !dataset.skippedAnnotations.isEmpty {
+            let shown = dataset.skippedAnnotations.prefix(5).map { "\($0)" }.joined(separator: "; ")
+            reportToStandardError(
+                "data.error_policy skip: left out \(dataset.skippedAnnotations.count) invalid annotations of \(split.annFile): "
+                    + shown + (dataset.skippedAnnotations.count > 5 ? "; ..." : ""))
+        }
         guard dataset.labels.count == config.model.numClasses else {
             throw ConfigError(
                 file: config.file, key: "model.num_classes",
@@ -78,7 +86,7 @@ public final class DetectionExperiment {
         SamplePipeline(
             resize: section.resizePolicy, flipProbability: training ? section.flipRatio : 0,
             normalization: config.data.normalization, rasterizeMasks: training, withMasks: training,
-            rasterizeAtOriginalSize: section.poly2mask)
+            poly2mask: section.poly2mask)
     }
 
     /// Trains, evaluating every `evaluation.interval` epochs; with `resume` it continues `resumeFrom`, else the

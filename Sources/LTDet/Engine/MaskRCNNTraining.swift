@@ -35,16 +35,22 @@ extension MaskRCNN: TrainableModel {
 }
 
 extension DetectionTargets {
-    /// The tensors of one image's loader targets; masks are rasterised at the unpadded input size.
+    /// The tensors of one image's loader targets; masks are rasterised at the unpadded input size unless the
+    /// pipeline kept them as outlines (`poly2mask: false`).
     public init(_ targets: ImageTargets, meta: ImageMeta, withMasks: Bool) throws {
         let n = targets.boxes.count
         let boxes = try Tensor(targets.flatBoxes, shape: [n, 4])
         let labels = try Tensor(targets.labels.map(Int64.init))
         var masks: Tensor?
+        var outlines: [[[Point2D]]]?
         if withMasks {
-            let bitmaps = targets.maskBitmaps(width: meta.width, height: meta.height)
-            masks = try Tensor(bitmaps.flatMap(\.values), shape: [n, meta.height, meta.width])
+            if let kept = targets.maskOutlines {
+                outlines = kept
+            } else {
+                let bitmaps = targets.maskBitmaps(width: meta.width, height: meta.height)
+                masks = try Tensor(bitmaps.flatMap(\.values), shape: [n, meta.height, meta.width])
+            }
         }
-        self.init(boxes: boxes, labels: labels, masks: masks)
+        self.init(boxes: boxes, labels: labels, masks: masks, maskOutlines: outlines)
     }
 }

@@ -31,11 +31,15 @@ public struct DetectionTargets {
     public var labels: Tensor
     /// M x H x W uint8 instance masks at the unpadded input resolution (`ImageMeta.inputSize`), or nil.
     public var masks: Tensor?
+    /// The instance masks as outlines in input pixels instead (`poly2mask: false`, mmdet's `PolygonMasks`), one
+    /// list per box: the mask targets are rasterised in each positive RoI (`PolygonMaskTargets`).
+    public var maskOutlines: [[[Point2D]]]?
 
-    public init(boxes: Tensor, labels: Tensor, masks: Tensor? = nil) {
+    public init(boxes: Tensor, labels: Tensor, masks: Tensor? = nil, maskOutlines: [[[Point2D]]]? = nil) {
         self.boxes = boxes
         self.labels = labels
         self.masks = masks
+        self.maskOutlines = maskOutlines
     }
 
     public var count: Int { boxes.size(0) }

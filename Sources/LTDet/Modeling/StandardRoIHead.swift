@@ -78,7 +78,13 @@ public class StandardRoIHead: Module {
         if let maskHead {
             let positiveRoIs = try makeRoIs(samples.map(\.positiveBoxes))
             let logits = try maskHead(maskPooler(levels, rois: positiveRoIs))
-            let maskTargets = try Tensor.cat(zip(samples, targets).map { sample, target in
+            let maskTargets = try Tensor.cat(zip(samples, zip(targets, metas)).map { sample, item in
+                let (target, meta) = item
+                if let outlines = target.maskOutlines {
+                    return try PolygonMaskTargets.targets(
+                        positiveBoxes: sample.positiveBoxes, gtIndices: sample.positiveGtIndices, outlines: outlines,
+                        imageWidth: meta.width, imageHeight: meta.height, size: maskSize)
+                }
                 guard let masks = target.masks else {
                     throw TorchError("Mask R-CNN training needs ground-truth masks for every image")
                 }

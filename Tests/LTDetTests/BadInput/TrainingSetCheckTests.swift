@@ -67,6 +67,64 @@ import Testing
         expectError(dataset([annotation(segmentation: .rle(rle))]), ["annotation 7", "segmentation.size", "[32, 32]", "[64, 80]"])
     }
 
+    /// Under `data.error_policy: skip` each invalid annotation is left out and listed with why, the valid ones
+    /// stay targets, and their categories still count for the samplers (mmdet's `get_cat_ids`).
+    @Test func invalidAnnotationsAreSkippedAndListedUnderSkip() throws {
+        let wrongSize = RLE(box: [10, 10, 20, 20], height: 32, width: 32)
+        let groundTruth = dataset([
+            annotation(id: 1, bbox: [.nan, 10, 20, 20]),
+            annotation(id: 2, segmentation: .polygons([[10, 10, 30, 10]])),
+            annotation(id: 3, segmentation: .polygons([Self.square, [10, 10, 30, .nan, 20, 20]])),
+            annotation(id: 4, segmentation: .rle(wrongSize)),
+            annotation(id: 5),
+        ])
+        let loaded = try InstanceDataset(
+            groundTruth: groundTruth, annotationPath: "train.json",
+            options: .init(imageRoot: "/nowhere", checkForTraining: true, skipInvalidAnnotations: true))
+        #expect(loaded.images.first?.instances.map(\.annotationID) == [5])
+        #expect(loaded.images.first?.annotatedCategoryIDs.count == 5)
+        let reasons = loaded.skippedAnnotations.map { "\($0)" }
+        #expect(reasons.count == 4)
+        for (reason, fragments) in zip(reasons, [
+            ["annotation 1", "'bbox'", "nan"], ["annotation 2", "at least 3"], ["annotation 3", "segmentation[1]", "nan"],
+            ["annotation 4", "segmentation.size", "[32, 32]"],
+        ]) {
+            for f in fragments { #expect(reason.contains(f), "'\(f)' missing from: \(reason)") }
+        }
+
+        // Nothing valid left is still an error, which counts the skipped.
+        do {
+            _ = try InstanceDataset(
+                groundTruth: dataset([annotation(id: 1, bbox: [.nan, 10, 20, 20])]), annotationPath: "train.json",
+                options: .init(imageRoot: "/nowhere", checkForTraining: true, skipInvalidAnnotations: true))
+            Issue.record("a set of only invalid annotations loaded")
+        } catch {
+            #expect("\(error)".contains("1 invalid and skipped"), "\(error)")
+        }
+    }
+
+    /// `poly2mask: false` makes outline targets: an RLE target is an error naming it (mmdet would read the RLE's
+    /// keys as polygons), or skipped under `skip`.
+    @Test func rleTargetWithOutlineMasksIsAnErrorOrSkipped() throws {
+        let rle = RLE(box: [10, 10, 20, 20], height: 64, width: 80)
+        let groundTruth = dataset([annotation(id: 4, segmentation: .rle(rle)), annotation(id: 5)])
+        do {
+            _ = try InstanceDataset(
+                groundTruth: groundTruth, annotationPath: "train.json",
+                options: .init(imageRoot: "/nowhere", checkForTraining: true, masksAsOutlines: true))
+            Issue.record("an RLE target loaded for outline masks")
+        } catch {
+            for f in ["train.json: annotation 4", "'segmentation'", "poly2mask"] { #expect("\(error)".contains(f), "\(error)") }
+        }
+        let skipping = try InstanceDataset(
+            groundTruth: groundTruth, annotationPath: "train.json",
+            options: .init(imageRoot: "/nowhere", checkForTraining: true, skipInvalidAnnotations: true, masksAsOutlines: true))
+        #expect(skipping.images.first?.instances.map(\.annotationID) == [5])
+        #expect(skipping.skippedAnnotations.count == 1)
+        // The bitmap path takes the same RLE.
+        #expect(try load(groundTruth).images.first?.instances.count == 2)
+    }
+
     /// Evaluation reads only what lvis-api reads, so the same file still loads as a validation set.
     @Test func validationSetsAreNotChecked() throws {
         #expect(try load(dataset([annotation(bbox: [.nan, 10, 20, 20])]), training: false).count == 1)

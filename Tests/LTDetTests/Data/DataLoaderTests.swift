@@ -77,6 +77,38 @@ import Testing
         #expect(logged.lines.count == 2)
         #expect(logged.lines.contains { $0.contains(missing) } && logged.lines.contains { $0.contains(corrupt) && $0.contains("corrupt") })
     }
+
+    /// An image whose decoded size is not its annotation's (detectron2's SizeMismatchError; mmdet would place the
+    /// annotations against the wrong frame) fails naming the file, the image and both sizes, or is skipped and counted.
+    @Test func imageOfAnotherSizeThanItsAnnotationFailsOrSkips() throws {
+        let (dataset, directory) = try Self.makeDataset()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let item = dataset.images[1]
+        try ImageFile.write(RGBImage(width: item.width + 3, height: item.height), to: item.path)
+
+        let failing = DataLoader(dataset: dataset, sampler: SequentialSampler(count: dataset.count), pipeline: Self.pipeline,
+                                 options: .init(batchSize: 2, epochs: 1))
+        do {
+            _ = try failing.next()
+            Issue.record("an image of another size than its annotation loaded")
+        } catch let error as DataLoader.LoadError {
+            #expect(error.path == item.path)
+            #expect(error.underlying as? DatasetError == .imageSizeMismatch(
+                annotationFile: dataset.annotationPath, imageID: item.id, path: item.path, annotatedWidth: item.width,
+                annotatedHeight: item.height, decodedWidth: item.width + 3, decodedHeight: item.height))
+            for f in [item.path, "image \(item.id)", "'width' \(item.width)", "\(item.width + 3) x \(item.height)"] {
+                #expect("\(error)".contains(f), "'\(f)' missing from: \(error)")
+            }
+        }
+
+        let logged = LogLines()
+        let skipping = DataLoader(dataset: dataset, sampler: SequentialSampler(count: dataset.count), pipeline: Self.pipeline,
+                                  options: .init(batchSize: 2, errorPolicy: .skip, epochs: 1), log: { logged.append($0) })
+        var ids: [Int] = []
+        while let batch = try skipping.next() { ids += batch.metas.map(\.imageID) }
+        #expect(ids == dataset.images.map(\.id).filter { $0 != item.id })
+        #expect(logged.lines.count == 1 && logged.lines[0].contains("(1 skipped so far)") && logged.lines[0].contains(item.path))
+    }
 }
 
 final class LogLines: @unchecked Sendable {

@@ -4,6 +4,10 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     case unknownCategory(annotationFile: String, categoryID: Int, annotationID: Int)
     case invalidAnnotation(annotationFile: String, annotationID: Int, field: String, problem: String)
     case nothingToTrainOn(annotationFile: String, detail: String)
+    /// The decoded image is not the size its annotation says (detectron2's `SizeMismatchError`): every box,
+    /// polygon and RLE of it would be placed against the wrong frame.
+    case imageSizeMismatch(annotationFile: String, imageID: Int, path: String,
+                           annotatedWidth: Int, annotatedHeight: Int, decodedWidth: Int, decodedHeight: Int)
 
     public var description: String {
         switch self {
@@ -14,6 +18,9 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
             return "\(file): annotation \(annotation): '\(field)' \(problem)"
         case .nothingToTrainOn(let file, let detail):
             return "\(file): no annotation is usable for training (not crowd, with a positive width and height): \(detail)"
+        case .imageSizeMismatch(let file, let id, let path, let width, let height, let decodedWidth, let decodedHeight):
+            return "\(path): the image is \(decodedWidth) x \(decodedHeight) (width x height), but image \(id) of \(file) says "
+                + "'width' \(width), 'height' \(height)"
         }
     }
 }

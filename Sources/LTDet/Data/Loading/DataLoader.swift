@@ -8,8 +8,10 @@ import Foundation
 /// position in the epoch), so the batches do not depend on the number of workers or on thread
 /// timing, and a loader restarted from `samplerState` continues exactly.
 ///
-/// Errors: a missing or corrupt image fails the batch with an error naming the file (`.fail`), or
-/// is logged and left out of its batch (`.skip`).
+/// Errors: a missing or corrupt image, or one whose decoded size is not its annotation's `width` x `height`
+/// (as detectron2's `check_image_size`; mmdet would silently place the annotations against the wrong frame),
+/// fails the batch with an error naming the file (`.fail`), or is logged with a running count and left out of
+/// its batch (`.skip`).
 public final class DataLoader: Sendable {
     public enum ErrorPolicy: String, Sendable { case fail, skip }
 
@@ -85,6 +87,7 @@ private final class LoaderEngine: @unchecked Sendable {
     private var ready: [Int: (Result<ImageBatch?, Error>, SamplerState)] = [:]
     private var stopping = false
     private var deliveredState: SamplerState
+    private var skippedImages = 0
 
     typealias Options = DataLoader.Options
     typealias LoadError = DataLoader.LoadError
@@ -173,6 +176,14 @@ private final class LoaderEngine: @unchecked Sendable {
         return job
     }
 
+    /// Counts one more image skipped under `.skip`; returns the count so far.
+    private func countSkip() -> Int {
+        condition.lock()
+        defer { condition.unlock() }
+        skippedImages += 1
+        return skippedImages
+    }
+
     private func workerLoop() {
         while let job = takeJob() { store(job, produce(job)) }
     }
@@ -184,11 +195,16 @@ private final class LoaderEngine: @unchecked Sendable {
             var generator = SplitMix64(seed: options.seed, UInt64(job.epoch), UInt64(options.rank), UInt64(job.firstPosition + offset))
             do {
                 let image = try ImageFile.read(item.path)
+                guard image.width == item.width, image.height == item.height else {
+                    throw DatasetError.imageSizeMismatch(
+                        annotationFile: dataset.annotationPath, imageID: item.id, path: item.path, annotatedWidth: item.width,
+                        annotatedHeight: item.height, decodedWidth: image.width, decodedHeight: image.height)
+                }
                 samples.append(pipeline.apply(to: image, item: item, generator: &generator))
             } catch {
                 switch options.errorPolicy {
                 case .fail: return .failure(LoadError(path: item.path, underlying: error))
-                case .skip: log("data loader: skipping image \(item.id): \(error)")
+                case .skip: log("data loader: skipping image \(item.id) (\(countSkip()) skipped so far): \(error)")
                 }
             }
         }

@@ -3,29 +3,29 @@
 /// flip, and optionally rasterising masks, all on the loader's worker threads. Normalisation and
 /// padding happen when the batch is assembled (`ImageBatch`).
 ///
-/// With `rasterizeAtOriginalSize` rasterised masks are made as mmdet's bitmap path makes them
-/// (`LoadAnnotations(poly2mask=True)`, then `Resize`, then `RandomFlip`): polygons are rasterised at the
-/// original image size with pycocotools' rules, the bitmap is rescaled with OpenCV's nearest neighbour and
-/// then flipped (scripts/reference/check_masks.sh compares it with mmdet's path written with pycocotools and
-/// numpy). Without it the polygons are scaled and flipped and rasterised at the transformed size, which
-/// moves about 1% of the mask pixels; eqlv2's LVIS configs use `poly2mask=False`, whose `PolygonMasks`
-/// rasterise each target polygon in its RoI at 28 x 28, closer to this than to the bitmap path.
+/// With `poly2mask` (mmdet's `LoadAnnotations(poly2mask=True)`, the default) training masks are made as mmdet's
+/// bitmap path makes them (`LoadAnnotations`, then `Resize`, then `RandomFlip`): polygons are rasterised at the
+/// original image size with pycocotools' rules, the bitmap is rescaled with OpenCV's nearest neighbour and then
+/// flipped (scripts/reference/check_masks.sh compares it with mmdet's path written with pycocotools and numpy).
+/// Without it the masks stay outlines as mmdet's `PolygonMasks` do: scaled by the image's per-axis ratios and
+/// mirrored (x -> width - x), then cut out and rasterised in each positive RoI at the mask size when the mask
+/// targets are made (`PolygonMaskTargets`); eqlv2's LVIS configs load masks that way.
 public struct SamplePipeline: Sendable {
     public var resize: ResizePolicy
     public var flipProbability: Double
     public var normalization: Normalization
     /// Padded batch sides are multiples of this.
     public var sizeDivisor: Int
-    /// Turn masks into bitmaps at the transformed size on the worker threads, as mmdet does.
+    /// Turn masks into bitmaps at the transformed size on the worker threads (with `poly2mask`), as mmdet does.
     public var rasterizeMasks: Bool
     /// Keep mask geometry at all (box-only detectors drop it).
     public var withMasks: Bool
-    /// Rasterise at the original size and rescale the bitmap (mmdet `poly2mask=True`).
-    public var rasterizeAtOriginalSize: Bool
+    /// Rasterise at the original size and rescale the bitmap (mmdet `poly2mask=True`); false keeps outlines.
+    public var poly2mask: Bool
 
     public init(resize: ResizePolicy, flipProbability: Double, normalization: Normalization = .imageNetRGB,
                 sizeDivisor: Int = 32, rasterizeMasks: Bool = true, withMasks: Bool = true,
-                rasterizeAtOriginalSize: Bool = true) {
+                poly2mask: Bool = true) {
         precondition((0 ... 1).contains(flipProbability) && sizeDivisor >= 1)
         self.resize = resize
         self.flipProbability = flipProbability
@@ -33,7 +33,7 @@ public struct SamplePipeline: Sendable {
         self.sizeDivisor = sizeDivisor
         self.rasterizeMasks = rasterizeMasks
         self.withMasks = withMasks
-        self.rasterizeAtOriginalSize = rasterizeAtOriginalSize
+        self.poly2mask = poly2mask
     }
 
     public static let lvisTraining = SamplePipeline(resize: .lvisTraining, flipProbability: 0.5)
@@ -58,14 +58,13 @@ public struct SamplePipeline: Sendable {
             if case .bitmap(let bitmap) = mask, bitmap.width != image.width || bitmap.height != image.height {
                 mask = .bitmap(bitmap.resized(width: image.width, height: image.height))
             }
-            if rasterizeMasks && rasterizeAtOriginalSize {
+            if rasterizeMasks && poly2mask {
                 mask = .bitmap(mask.rasterized(width: image.width, height: image.height)
                     .resizedLikeOpenCV(width: size.width, height: size.height))
             } else {
                 mask = mask.scaled(x: sx, y: sy, toWidth: size.width, height: size.height)
             }
             if flip { mask = mask.flippedHorizontally(imageWidth: size.width) }
-            if rasterizeMasks && !rasterizeAtOriginalSize { mask = .bitmap(mask.rasterized(width: size.width, height: size.height)) }
             masks.append(mask)
         }
         let meta = ImageMeta(imageID: item.id, path: item.path, originalWidth: image.width, originalHeight: image.height,
