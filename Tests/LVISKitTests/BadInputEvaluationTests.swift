@@ -24,6 +24,31 @@ import Testing
         }
     }
 
+    /// An image listed twice is evaluated as the references' id dictionaries see it (the repeat is invisible) and
+    /// reported; an image that was given another's id leaves its results on no image, and the error says why.
+    @Test func repeatedImageIdsAreReportedAndNamedInTheError() throws {
+        let c = try fixtureCase("basic bbox")
+        let gt = try LVISDataset.decode(json: c.gt)
+        let results = try DetectionResults.decode(json: c.results)
+        var repeated = gt
+        repeated.images.append(gt.images[0])
+        let plain = try LVISEvaluator(groundTruth: gt, results: results, iouType: c.iouType, style: c.style).evaluate()
+        let twice = try LVISEvaluator(groundTruth: repeated, results: results, iouType: c.iouType, style: c.style).evaluate()
+        #expect(twice.metrics.map { "\($0.0) \($0.1)" } == plain.metrics.map { "\($0.0) \($0.1)" })
+        #expect(plain.warnings.isEmpty)
+        #expect(twice.warnings.count == 1 && twice.warnings[0].contains("ids \(gt.images[0].id)"), "\(twice.warnings)")
+
+        var renamed = gt
+        let lost = try #require(gt.images.first { image in results.imageIds.contains(image.id) && image.id != gt.images[0].id })
+        renamed.images[renamed.images.firstIndex { $0.id == lost.id }!].id = gt.images[0].id
+        #expect {
+            try LVISEvaluator(groundTruth: renamed, results: results, iouType: c.iouType, style: c.style).evaluate()
+        } throws: { error in
+            "\(error)".contains("image_id \(lost.id), which is not an image of the ground truth")
+                && "\(error)".contains("ids \(gt.images[0].id)") && "\(error)".contains("another's id")
+        }
+    }
+
     /// lvis-api cuts an image's results to 300 with Python's sorted(), whose result is undefined with NaN keys.
     @Test func nanScoreInAnImageOverTheCapIsAnError() throws {
         let c = try fixtureCase("basic bbox")

@@ -214,6 +214,8 @@ def rio_values(cfg):
         "data.sampler.rounding": "stochastic",  # RepeatFactorTrainingSampler._get_epoch_indices
         "data.train_pipeline.short_sides": list(cfg.INPUT.MIN_SIZE_TRAIN),
         "data.train_pipeline.max_long_side": cfg.INPUT.MAX_SIZE_TRAIN,
+        # Detectron2 rasterises polygon masks in each box (rasterize_polygons_within_box): the PolygonMasks family.
+        "data.train_pipeline.poly2mask": {"polygon": False, "bitmask": True}[cfg.INPUT.MASK_FORMAT],
         "data.test_pipeline.short_sides": [cfg.INPUT.MIN_SIZE_TEST],
         "data.test_pipeline.max_long_side": cfg.INPUT.MAX_SIZE_TEST,
         "data.mean": list(reversed(model.PIXEL_MEAN)),  # d2 lists BGR

@@ -128,7 +128,15 @@ struct EvaluationPlan {
         // id, so with a duplicated id every selected copy becomes the last annotation of that id, placed where
         // the selected one came in their walk (sorted images, file order within an image).
         let duplicates = DuplicateAnnotationIds(gt.annotations)
-        warnings = duplicates.warning.map { [$0] } ?? []
+        // Image ids listed more than once: evaluated as the references do (the last entry), and said, because a
+        // copied entry that kept another image's id leaves that image's results pointing at no image.
+        var seenImageIds = Set<Int>()
+        let repeatedImageIds = Array(Set(gt.images.map(\.id).filter { !seenImageIds.insert($0).inserted })).sorted()
+        let repeatedImages = repeatedImageIds.isEmpty ? nil
+            : "the ground truth lists \(gt.images.count - imageIds.count) image entries whose id occurs earlier (ids "
+                + repeatedImageIds.prefix(5).map(String.init).joined(separator: ", ") + (repeatedImageIds.count > 5 ? ", ..." : "")
+                + "): as lvis-api and pycocotools do, the last entry of each id is used"
+        warnings = [repeatedImages, duplicates.warning].compactMap { $0 }
         var gtKeys: [(cat: Int32, image: Int32, walkImage: Int32, walkPosition: Int32, ann: Int32)] = []
         gtKeys.reserveCapacity(gt.annotations.count)
         var present = Set<Int>()
@@ -168,7 +176,8 @@ struct EvaluationPlan {
         for r in 0..<n {
             guard let i = imageIndex.index(of: dt.imageIds[r]) else {
                 throw LVISKitError.invalidInput(
-                    "result [\(r)] has image_id \(dt.imageIds[r]), which is not an image of the ground truth")
+                    "result [\(r)] has image_id \(dt.imageIds[r]), which is not an image of the ground truth"
+                        + (repeatedImages.map { " (\($0); was an image given another's id?)" } ?? ""))
             }
             dtImageOf[r] = Int32(i)
         }
