@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import DistributedTestSupport
 
 @testable import LTDet
 @testable import Torch
@@ -124,5 +125,59 @@ import Testing
                 #expect(e.key == key, "\(text): \(e)")
             }
         }
+    }
+}
+
+/// A linear regression whose gradient is NaN at one iteration while its loss stays finite (sqrt(|w - w|) is 0,
+/// its gradient 0 * inf): an overflow as the scaled backward of an fp16 step produces one.
+final class OverflowingToyModel: Module, TrainableModel {
+    let fc: Linear
+    let overflowAt: Int?
+
+    init(overflowAt: Int?) throws {
+        fc = try Linear(4, 1, generator: try Generator(seed: 7))
+        self.overflowAt = overflowAt
+    }
+
+    func step(_ batch: (Tensor, Tensor), progress: TrainingProgress) throws -> StepOutput {
+        var loss = try Functional.mseLoss(fc(batch.0), batch.1)
+        if progress.iteration == overflowAt { loss = try loss + (fc.weight - fc.weight.detach()).abs().sqrt().sum() }
+        return StepOutput(losses: ["loss_mse": loss])
+    }
+
+    func methodState() throws -> [String: Tensor] { [:] }
+    func loadMethodState(_ state: [String: Tensor]) throws {}
+}
+
+@Suite(.serialized) struct MixedPrecisionDistributedTests {
+    static func train(overflowAt: Int?, dir: URL, group: ProcessGroup? = nil) throws -> [Float] {
+        let model = try OverflowingToyModel(overflowAt: overflowAt)
+        var scale = Fp16Section.DynamicLossScale()
+        scale.initScale = 1024
+        scale.growthInterval = 100
+        let settings = TrainerSettings(maxEpochs: 1, logEveryIterations: 1, fp16: Fp16Section(lossScale: .dynamic(scale)))
+        let trainer = try Trainer(
+            model: model, source: ToySource(), optimizer: SGD(model.parameters(), lr: 0.05),
+            schedule: WarmupMultiStepSchedule(milestones: [12], warmupIterations: 2), settings: settings,
+            workDirectory: dir, processGroup: group)
+        try trainer.run()
+        return try model.fc.weight.toArray(Float.self) + model.fc.bias!.wrappedValue.toArray(Float.self)
+    }
+
+    /// Gradients are averaged before they are unscaled: a NaN on rank 1 alone reaches both ranks' averages, so
+    /// both skip the step and back off, and their weights stay identical (those of one process skipping it).
+    @Test func everyProcessSkipsTheStepOneProcessOverflowedIn() throws {
+        let root = try temporaryDirectory()
+        let ranks = try runRanks(2, timeoutSeconds: 120) { group in
+            try Self.train(
+                overflowAt: group.rank == 1 ? 3 : nil, dir: root.appendingPathComponent("rank\(group.rank)"), group: group)
+        }
+        #expect(ranks[0] == ranks[1])
+        let skipped = try Self.train(overflowAt: 3, dir: root.appendingPathComponent("single-skipped"))
+        let clean = try Self.train(overflowAt: nil, dir: root.appendingPathComponent("single-clean"))
+        #expect(ranks[0] == skipped)
+        #expect(skipped != clean, "the skipped step must change the result, or the comparison proves nothing")
+        let state = try Checkpoint.read(try #require(Checkpoint.latest(in: root.appendingPathComponent("rank0")))).lossScaler
+        #expect(try #require(state["scale"]).item() == 1024 * 0.5)
     }
 }
