@@ -8,4 +8,4 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 seed=${SEED:-$RANDOM}
 echo "check_loss_scaler: seed $seed"
-"$PYTHON" -W ignore scripts/reference/loss_scaler.py "$LTDET_BIN" "$work" "$seed" "${CASES:-24}"
+"$PYTHON" -W ignore scripts/reference/loss_scaler.py "$LTDET_BIN" "$work" "$seed" "${CASES:-12}"
