@@ -8,7 +8,7 @@ import Torch
 /// R-CNN, SGD, checkpoints): a run interrupted mid-epoch and resumed ends with exactly the weights and
 /// method state of an uninterrupted run.
 @Suite struct DetectorResumeTests {
-    func experiment(data: String, work: URL, maxIters: Int?) throws -> DetectionExperiment {
+    func experiment(data: String, work: URL, maxIters: Int?, fp16: Fp16Section? = nil) throws -> DetectionExperiment {
         var config = ExperimentConfig()
         config.model = MaskRCNNConfig.demo(numClasses: 3)
         config.model.roiHead.bboxHead.lossCls = .seesaw(SeesawLossConfig())
@@ -27,6 +27,7 @@ import Torch
         config.checkpointConfig.interval = 1
         config.evaluation.metric = []
         config.seed = 5
+        config.fp16 = fp16
         return DetectionExperiment(config: config, workDirectory: work)
     }
 
@@ -50,6 +51,34 @@ import Torch
         let b = try Checkpoint.read(try #require(Checkpoint.latest(in: splitDir)))
         #expect(a.state.iteration == 6 && b.state.iteration == 6)
         #expect(a.method.keys.contains("cls_loss.cum_samples"))
+        try expectBitIdentical(a, b)
+    }
+
+    /// The same with `fp16:` (bfloat16 autocast on the CPU) and a dynamic scaler that grows every 3 clean steps,
+    /// so that the run resumes mid-interval and the scaler's clean-step count must come back from the checkpoint.
+    @Test func interruptedAndResumedFp16RunEqualsStraightRun() throws {
+        let root = try temporaryDirectory()
+        let data = root.appendingPathComponent("synth").path
+        var synth = SyntheticDatasetGenerator.Configuration(classes: 3, trainImages: 6, valImages: 2, imageSize: 64, seed: 3)
+        synth.classesPerImage = 1.5
+        _ = try SyntheticDatasetGenerator(synth).write(to: data)
+        var scale = Fp16Section.DynamicLossScale()
+        scale.initScale = 1024
+        scale.growthInterval = 3
+        let fp16 = Fp16Section(lossScale: .dynamic(scale))
+
+        let straightDir = root.appendingPathComponent("straight")
+        try experiment(data: data, work: straightDir, maxIters: nil, fp16: fp16).train(resume: false)
+        let splitDir = root.appendingPathComponent("split")
+        try experiment(data: data, work: splitDir, maxIters: 4, fp16: fp16).train(resume: false)
+        let partial = try Checkpoint.read(try #require(Checkpoint.latest(in: splitDir)))
+        #expect(try partial.lossScaler["growth_tracker"]?.itemInt() == 1)
+        try experiment(data: data, work: splitDir, maxIters: nil, fp16: fp16).train(resume: true)
+
+        let a = try Checkpoint.read(try #require(Checkpoint.latest(in: straightDir)))
+        let b = try Checkpoint.read(try #require(Checkpoint.latest(in: splitDir)))
+        #expect(a.state.iteration == 6 && b.state.iteration == 6)
+        #expect(Set(a.lossScaler.keys) == ["scale", "growth_tracker"])
         try expectBitIdentical(a, b)
     }
 }

@@ -105,6 +105,26 @@ import Torch
         #expect(try ebl.tracker.meanScore.to(.float64).toArray(Double.self)[absent] != 1e-4)
     }
 
+    /// Under fp16 (bfloat16 autocast on the CPU) RoIAlign pools in the reduced type; the memory stays float32,
+    /// as the box targets stored beside it, and its rows go back through the reduced forward pass.
+    @Test func memoryStaysFloat32UnderMixedPrecision() throws {
+        let model = try MaskRCNN(config: config(queueSize: 20), seed: 3)
+        let (_, mfs) = try parts(model)
+        model.train()
+        for seed in [0, 2] {
+            let (images, metas, targets) = try syntheticBatch(count: 1, size: 64, seed: seed)
+            let losses = try Autocast.enabled(for: .cpu) {
+                try model.loss(images: images, metas: metas, targets: targets, context: model.stepContext()).losses
+            }
+            for (name, value) in losses {
+                let finite = try value.item().isFinite
+                #expect(value.dtype == .float32 && finite, "\(name)")
+            }
+        }
+        #expect(mfs.features?.dtype == .float32 && mfs.boxTargets?.dtype == .float32)
+        #expect(mfs.filled.contains { $0 > 0 })
+    }
+
     /// The replayed rows join the regression loss and its normaliser: with K sampled rows and R replayed ones,
     /// loss_bbox * (K + R) is the sampled rows' L1 sum plus the replayed rows' own.
     @Test func replayedRowsJoinTheBoxLossAndItsNormaliser() throws {

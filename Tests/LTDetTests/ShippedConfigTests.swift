@@ -33,7 +33,10 @@ import Testing
     /// LayerNorm exactly for EQL v2), with its loss in the classification branch.
     @Test(arguments: experimentFiles().filter { $0.hasPrefix("pcb/") })
     func pcbConfigsUseTheIterativeHead(_ file: String) throws {
-        var config = try ExperimentConfig.load(Self.root.appendingPathComponent(file).path).model
+        let experiment = try ExperimentConfig.load(Self.root.appendingPathComponent(file).path)
+        // PCB trains in fp16 with a dynamic scale (`fp16 = dict(loss_scale='dynamic')`).
+        #expect(experiment.fp16?.lossScale == .dynamic(Fp16Section.DynamicLossScale()))
+        var config = experiment.model
         #expect(config.roiHead.type == "IterativeRoIHead" && config.roiHead.bboxHead.pcb != nil)
         #expect(config.roiHead.useLayerNorm == (config.roiHead.bboxHead.lossCls?.type == "EQLv2"))
         #expect(config.numClasses == (file.contains("v0.5") ? 1230 : 1203))

@@ -2,7 +2,8 @@
 # Every shipped PCB config (configs/pcb/) through `ltdet train` for a few iterations on a small synthetic set:
 # the real recipe (iterative RoI head, its loss with PCB active from the first epoch, normed mask where the config
 # has it), shrunk only in size (ResNet-18 without ImageNet weights, 64-channel FPN, 64-pixel images, 4 classes).
-# Fails if any config does not train, or if its checkpoint lacks the iterative head or PCB's state.
+# Fails if any config does not train, or if its checkpoint lacks the iterative head, PCB's state or the loss
+# scaler's (the configs train in fp16 as PCB's do: bfloat16 autocast here on the CPU).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 : "${LTDET_BIN:=.build/release/ltdet}"
@@ -25,7 +26,8 @@ for config in configs/pcb/*.yaml; do
       lr_config.warmup_iters=1 "evaluation.metric=[]" >"$work/$name.log" 2>&1 \
     && checkpoint=$(ls "$work/$name"/*.safetensors | head -n 1) \
     && grep -aq "cls_sub_module.layers.fc1.weight" "$checkpoint" \
-    && grep -aq "cls_loss.confusion_count" "$checkpoint"; then
+    && grep -aq "cls_loss.confusion_count" "$checkpoint" \
+    && grep -aq "loss_scaler.scale" "$checkpoint"; then
     passed=$((passed + 1)); echo "ok   $name"
   else
     failed=$((failed + 1)); echo "FAIL $name"; tail -n 5 "$work/$name.log"

@@ -246,6 +246,26 @@ int ct_roi_align(ct_tensor input, ct_tensor rois, double spatial_scale, int64_t 
 /* Greedy NMS over boxes (N x 4, x1 y1 x2 y2) with scores (N); returns kept indices by score order. */
 int ct_nms(ct_tensor boxes, ct_tensor scores, double iou_threshold, ct_tensor *out);
 
+/* Mixed precision (amp.cpp). Autocast state is the calling thread's: set it on the thread that runs the
+ * forward pass. Dtypes use the scalar type numbering above. */
+typedef struct {
+  int cpu_enabled, cuda_enabled;
+  int cpu_dtype, cuda_dtype;
+} ct_autocast_state;
+int ct_autocast_get(ct_autocast_state *out);
+int ct_autocast_set(const ct_autocast_state *state);
+/* torch.autocast's nesting count: returns the new depth; leaving the outermost region clears the cache of
+ * lower-precision weight copies. */
+int ct_autocast_increment_nesting(void);
+int ct_autocast_decrement_nesting(void);
+/* GradScaler's fused ops, ATen's where the device has a kernel, else the same arithmetic composed of device
+ * ops (no host read either way). Unscale: every gradient *= inv_scale in place, found_inf (1 element, float)
+ * set to 1 if any gradient element is inf or NaN. Update: the dynamic loss scale rule on scale (1 element,
+ * float) and growth_tracker (1 element, int32). */
+int ct_amp_unscale_(ct_tensor *grads, int64_t n, ct_tensor found_inf, ct_tensor inv_scale);
+int ct_amp_update_scale_(ct_tensor scale, ct_tensor growth_tracker, ct_tensor found_inf, double growth_factor,
+                         double backoff_factor, int64_t growth_interval);
+
 /* Process groups (distributed.cpp): c10d's TCPStore rendezvous and Gloo backend. Every collective blocks
  * until done or until the group's timeout; failures name the rank. */
 typedef struct ct_process_group_s *ct_process_group;

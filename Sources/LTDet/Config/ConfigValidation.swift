@@ -44,6 +44,21 @@ extension ExperimentConfig {
         try check.atLeast(1, evaluation.interval, "evaluation.interval")
         try check.atLeast(1, logConfig.interval, "log_config.interval")
         try check.atLeast(1, model.numClasses, "model.num_classes")
+        switch fp16?.lossScale {
+        case .fixed(let scale): try check.positive(scale, "fp16.loss_scale")
+        case .dynamic(let s):
+            try check.positive(s.initScale, "fp16.loss_scale.init_scale")
+            guard s.growthFactor.isFinite, s.growthFactor > 1 else {
+                throw ConfigError(
+                    file: file, key: "fp16.loss_scale.growth_factor", "must be a finite number above 1, not \(s.growthFactor)")
+            }
+            guard s.backoffFactor > 0, s.backoffFactor < 1 else {
+                throw ConfigError(
+                    file: file, key: "fp16.loss_scale.backoff_factor", "must be above 0 and below 1, not \(s.backoffFactor)")
+            }
+            try check.atLeast(1, s.growthInterval, "fp16.loss_scale.growth_interval")
+        case nil: break
+        }
     }
 }
 

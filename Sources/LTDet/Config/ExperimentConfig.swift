@@ -33,6 +33,8 @@ public struct ExperimentConfig: ConfigSection {
     public var trainParams: [String]?
     /// A forward pass over a class-balanced set before training (LOCE's second stage).
     public var balancedInit: BalancedInitSection?
+    /// Mixed-precision training (mmdet's `fp16 = dict(loss_scale=...)`); nil trains in float32.
+    public var fp16: Fp16Section?
     /// The file this configuration was loaded from, which configuration errors name (not a key).
     public var file = "<configuration built in code>"
 
@@ -49,6 +51,7 @@ public struct ExperimentConfig: ConfigSection {
         case loadFrom = "load_from"
         case trainParams = "train_params"
         case balancedInit = "balanced_init"
+        case fp16
     }
 
     /// Loads a YAML file (with `_base_` inheritance) and `--set` overrides.

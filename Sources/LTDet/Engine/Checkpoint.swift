@@ -6,19 +6,25 @@ import Glibc
 import Torch
 
 /// A checkpoint: `NAME.safetensors` (model weights under `model.`, optimiser state under `optimizer.`, method
-/// state under `method.`) and `NAME.json` (the trainer state). Both are written to temporary names and
+/// state under `method.`, a mixed-precision run's loss-scaler state under `loss_scaler.`) and `NAME.json` (the trainer state). Both are written to temporary names and
 /// renamed; the JSON goes last, so a checkpoint whose JSON exists is complete.
 public struct Checkpoint {
     public var model: [String: Tensor]
     public var optimizer: [String: Tensor]
     public var method: [String: Tensor]
     public var state: TrainerState
+    /// `GradScaler.stateDict()` of a mixed-precision run (empty for float32).
+    public var lossScaler: [String: Tensor]
 
-    public init(model: [String: Tensor], optimizer: [String: Tensor], method: [String: Tensor], state: TrainerState) {
+    public init(
+        model: [String: Tensor], optimizer: [String: Tensor], method: [String: Tensor], state: TrainerState,
+        lossScaler: [String: Tensor] = [:]
+    ) {
         self.model = model
         self.optimizer = optimizer
         self.method = method
         self.state = state
+        self.lossScaler = lossScaler
     }
 
     public func write(directory: URL, name: String) throws -> URL {
@@ -26,6 +32,7 @@ public struct Checkpoint {
         for (k, v) in model { tensors["model." + k] = v }
         for (k, v) in optimizer { tensors["optimizer." + k] = v }
         for (k, v) in method { tensors["method." + k] = v }
+        for (k, v) in lossScaler { tensors[Self.lossScalerPrefix + k] = v }
         let weights = directory.appendingPathComponent(name + ".safetensors")
         try Safetensors.save(
             tensors, metadata: ["format": "ltdet-checkpoint-1", "iteration": "\(state.iteration)"], to: weights)
@@ -46,6 +53,7 @@ public struct Checkpoint {
         var model: [String: Tensor] = [:]
         var optimizer: [String: Tensor] = [:]
         var method: [String: Tensor] = [:]
+        var lossScaler: [String: Tensor] = [:]
         for (k, v) in tensors {
             if k.hasPrefix("model.") {
                 model[String(k.dropFirst(6))] = v
@@ -53,6 +61,8 @@ public struct Checkpoint {
                 optimizer[String(k.dropFirst(10))] = v
             } else if k.hasPrefix("method.") {
                 method[String(k.dropFirst(7))] = v
+            } else if k.hasPrefix(lossScalerPrefix) {
+                lossScaler[String(k.dropFirst(lossScalerPrefix.count))] = v
             } else {
                 // A bare weights file (e.g. exported from Python) is taken as model weights.
                 model[k] = v
@@ -76,8 +86,10 @@ public struct Checkpoint {
                     "\(jsonURL.path): 'iteration' is \(state.iteration) but \(url.lastPathComponent) was written at iteration \(written)")
             }
         }
-        return Checkpoint(model: model, optimizer: optimizer, method: method, state: state)
+        return Checkpoint(model: model, optimizer: optimizer, method: method, state: state, lossScaler: lossScaler)
     }
+
+    static let lossScalerPrefix = "loss_scaler."
 
     /// The newest checkpoint of a work directory that reads back whole, with the checkpoint itself. A newer one
     /// that does not (truncated by a full disk, edited) is skipped, and `report` says which and why, so that a

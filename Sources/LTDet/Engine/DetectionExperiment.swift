@@ -148,7 +148,7 @@ public final class DetectionExperiment {
             checkpointEveryIterations: config.checkpointConfig.intervalIters,
             checkpointEveryEpochs: config.checkpointConfig.interval, keepCheckpoints: config.checkpointConfig.keep,
             logEveryIterations: config.logConfig.interval, clipGradNorm: config.optimizer.gradClip,
-            cumulativeIterations: config.optimizer.cumulativeIters)
+            cumulativeIterations: config.optimizer.cumulativeIters, fp16: config.fp16)
         let trainer = try Trainer(
             model: model, source: source, optimizer: optimizer, schedule: schedule, settings: settings,
             workDirectory: workDirectory, processGroup: processGroup)

@@ -110,7 +110,8 @@ public final class Trainer<Model: TrainableModel, Source: EpochBatchSource> wher
     /// after it (optimiser update, checkpoint, logging).
     private func step(_ batch: Model.Batch, runStart: Date) throws {
         try hooks.forEach { try $0.beforeStep(training) }
-        let output = try model.step(batch, progress: TrainingProgress(iteration: state.iteration, epoch: state.epoch))
+        let progress = TrainingProgress(iteration: state.iteration, epoch: state.epoch)
+        let output = try forward { try model.step(batch, progress: progress) }
         let losses = try StepLosses(output, run: training)
         training.losses = losses
         training.values = losses.values.merging(output.metrics) { _, metric in metric }
@@ -119,6 +120,16 @@ public final class Trainer<Model: TrainableModel, Source: EpochBatchSource> wher
         training.state.elapsedSeconds = Date().timeIntervalSince(runStart)
         try hooks.forEach { try $0.afterStep(training) }
         training.losses = nil
+    }
+
+    /// The forward pass, under autocast in a mixed-precision run (mmcv's `auto_fp16` on the detector's
+    /// forward): on this thread, the one that runs it, for the type of device the model's parameters are on, in
+    /// that device's reduced type (float16 on CUDA, bfloat16 on the CPU). Leaving the region clears the cast
+    /// cache, so every step casts the weights the last update wrote. Backward runs outside, as in PyTorch.
+    private func forward(_ body: () throws -> StepOutput) throws -> StepOutput {
+        guard settings.fp16 != nil else { return try body() }
+        let device = model.parameters().first?.wrappedValue.device ?? .cpu
+        return try Autocast.enabled(for: device, body)
     }
 
     /// The next batch of the epoch, timing the wait (what the log reports as `data_time`).

@@ -19,6 +19,9 @@ public final class TrainingRun {
     /// Numbers of the step in progress to log: the loss terms, the model's metrics, and what hooks add
     /// (`grad_norm`, ...).
     public var values: [String: Double] = [:]
+    /// The loss scaler of a mixed-precision run (`settings.fp16`), which the optimiser hooks use; its state is
+    /// checkpointed with the optimiser's.
+    public let lossScaler: GradScaler?
     public internal(set) var lastCheckpoint: URL?
     public internal(set) var lastCheckpointIteration: Int?
 
@@ -34,6 +37,7 @@ public final class TrainingRun {
         self.optimizer = optimizer
         self.settings = settings
         self.workDirectory = workDirectory
+        lossScaler = try settings.fp16?.makeScaler()
         self.writesFiles = writesFiles
         if writesFiles {
             try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
@@ -52,7 +56,7 @@ public final class TrainingRun {
     public func saveCheckpoint() throws {
         let checkpoint = Checkpoint(
             model: model.stateDict(), optimizer: try optimizer.stateDict(), method: try model.methodState(),
-            state: state)
+            state: state, lossScaler: try lossScaler?.stateDict() ?? [:])
         let name = Checkpoint.name(for: state)
         lastCheckpoint = try checkpoint.write(directory: workDirectory, name: name)
         lastCheckpointIteration = state.iteration
@@ -66,9 +70,26 @@ public final class TrainingRun {
         try model.load(stateDict: checkpoint.model)
         try optimizer.loadStateDict(checkpoint.optimizer)
         try model.loadMethodState(checkpoint.method)
+        try restoreLossScaler(from: checkpoint, at: url)
         state = checkpoint.state
         lastCheckpoint = url
         lastCheckpointIteration = state.iteration
         try log.dropEntries(after: state.iteration)
+    }
+
+    /// The scaler continues from the checkpoint's scale and clean-step count, as mmcv's Fp16OptimizerHook
+    /// resumes from `meta['fp16']['loss_scaler']`. A checkpoint of a float32 run has none: the scaler starts
+    /// afresh; a mixed-precision checkpoint resumed in float32 drops its scaler state, said once.
+    private func restoreLossScaler(from checkpoint: Checkpoint, at url: URL) throws {
+        guard !checkpoint.lossScaler.isEmpty else { return }
+        guard let lossScaler else {
+            reportToStandardError("\(url.path): has loss-scaler state from a mixed-precision run; this run has no fp16 and ignores it")
+            return
+        }
+        do {
+            try lossScaler.loadStateDict(checkpoint.lossScaler)
+        } catch {
+            throw TorchError("\(url.path): \(error)")
+        }
     }
 }

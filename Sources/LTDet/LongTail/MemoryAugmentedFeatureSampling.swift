@@ -129,8 +129,8 @@ public final class MemoryAugmentedFeatureSampling: LongTailComponent {
         guard let features, let boxTargets else { return }
         let rowIndex = try Tensor(rows).to(device)
         let slotIndex = try Tensor(slots).to(features.device)
-        try features.indexPut_(slotIndex, pooled.index(rowIndex).to(features.device))
-        try boxTargets.indexPut_(slotIndex, targets.index(rowIndex).to(boxTargets.device))
+        try features.indexPut_(slotIndex, pooled.index(rowIndex).to(features.dtype, features.device))
+        try boxTargets.indexPut_(slotIndex, targets.index(rowIndex).to(boxTargets.dtype, boxTargets.device))
     }
 
     /// Draws classes by inverse mean score and entries of each; nil when nothing was drawn.
@@ -156,13 +156,15 @@ public final class MemoryAugmentedFeatureSampling: LongTailComponent {
     }
 
     /// The memory, on its storage device, shaped after the first pooled features (also after a restore that
-    /// put it in host memory).
+    /// put it in host memory); float32 when a mixed-precision forward pass pools in float16/bfloat16, so that
+    /// the box targets (float32) share its type and a run's memory does not depend on its precision setting.
     private func allocate(like pooled: Tensor) throws {
         let storage = settings.memoryOnDevice ? pooled.device : .cpu
         let slots = numClasses * settings.queueSize
+        let dtype = try pooled.fullPrecision().dtype
         if features == nil {
-            features = try Tensor.zeros([slots] + Array(pooled.shape.dropFirst()), dtype: pooled.dtype, device: storage)
-            boxTargets = try Tensor.zeros([slots, 4], dtype: pooled.dtype, device: storage)
+            features = try Tensor.zeros([slots] + Array(pooled.shape.dropFirst()), dtype: dtype, device: storage)
+            boxTargets = try Tensor.zeros([slots, 4], dtype: dtype, device: storage)
         } else if features!.device != storage {
             features = try features!.to(storage)
             boxTargets = try boxTargets!.to(storage)

@@ -59,8 +59,13 @@ public final class FCNMaskHead: Module {
         return try pooled.squeeze(dim: 1).ge(0.5).to(.float32)
     }
 
-    /// `loss_mask`: BCE with logits on each RoI's class channel (`labels`, P int64), mean over all pixels.
+    /// `loss_mask`: BCE with logits on each RoI's class channel (`labels`, P int64), mean over all pixels; in
+    /// float32 under mixed precision (mmdet's `@force_fp32` on `FCNMaskHead.loss`).
     public func loss(logits: Tensor, targets: Tensor, labels: Tensor) throws -> Tensor {
+        try Autocast.disabled { try fullPrecisionLoss(logits: logits.fullPrecision(), targets: targets, labels: labels) }
+    }
+
+    private func fullPrecisionLoss(logits: Tensor, targets: Tensor, labels: Tensor) throws -> Tensor {
         let p = logits.size(0)
         if p == 0 { return try logits.sum() * 0 }
         let rows = try Tensor.arange(p, device: logits.device) * Tensor(scalar: Double(numClasses), dtype: .int64)

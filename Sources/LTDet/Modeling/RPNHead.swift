@@ -83,11 +83,13 @@ public final class RPNHead: Module {
         return Output(objectness: objectness, deltas: deltas)
     }
 
-    /// N x (all anchors) logits and N x (all anchors) x 4 deltas, in anchor order.
+    /// N x (all anchors) logits and N x (all anchors) x 4 deltas, in anchor order, in float32.
     private func flatten(_ output: Output) throws -> (Tensor, Tensor) {
         let n = output.objectness[0].size(0)
         let logits = try Tensor.cat(output.objectness.map { try $0.permute(0, 2, 3, 1).reshape(n, -1) }, dim: 1)
+            .fullPrecision()
         let deltas = try Tensor.cat(output.deltas.map { try $0.permute(0, 2, 3, 1).reshape(n, -1, 4) }, dim: 1)
+            .fullPrecision()
         return (logits, deltas)
     }
 
@@ -96,8 +98,15 @@ public final class RPNHead: Module {
     }
 
     /// `loss_rpn_cls` (sigmoid BCE) and `loss_rpn_bbox` (L1 on positives), both summed over the sampled
-    /// anchors of the batch and divided by their number, as mmdet.
+    /// anchors of the batch and divided by their number, as mmdet. In float32 under mixed precision (mmdet's
+    /// `@force_fp32` on `AnchorHead.loss`).
     public func loss(
+        _ output: Output, metas: [ImageMeta], targets: [DetectionTargets], generator: Generator
+    ) throws -> [String: Tensor] {
+        try Autocast.disabled { try fullPrecisionLoss(output, metas: metas, targets: targets, generator: generator) }
+    }
+
+    private func fullPrecisionLoss(
         _ output: Output, metas: [ImageMeta], targets: [DetectionTargets], generator: Generator
     ) throws -> [String: Tensor] {
         let (logits, deltas) = try flatten(output)
@@ -135,6 +144,7 @@ public final class RPNHead: Module {
 
     /// Per image: the top `nmsPre` anchors of each level by objectness, decoded and clipped to the input,
     /// boxes not larger than `minBoxSize` dropped (unless it is negative), NMS within each level, the best `maxPerImage` kept.
+    /// Scores and boxes in float32 whatever the forward pass's precision (mmdet's `@force_fp32` on `get_bboxes`).
     public func proposals(_ output: Output, metas: [ImageMeta], config: ProposalConfig) throws -> [Proposals] {
         try withNoGrad {
             let sizes = featureSizes(output)
@@ -145,8 +155,8 @@ public final class RPNHead: Module {
                 var scores: [Tensor] = []
                 var levels: [Tensor] = []
                 for (level, anchors) in levelAnchors.enumerated() {
-                    var s = try output.objectness[level][i].permute(1, 2, 0).reshape(-1).sigmoid()
-                    var d = try output.deltas[level][i].permute(1, 2, 0).reshape(-1, 4)
+                    var s = try output.objectness[level][i].permute(1, 2, 0).reshape(-1).fullPrecision().sigmoid()
+                    var d = try output.deltas[level][i].permute(1, 2, 0).reshape(-1, 4).fullPrecision()
                     var a = anchors
                     if s.size(0) > config.nmsPre {
                         let (ranked, order) = try s.sort(dim: 0, descending: true)

@@ -101,10 +101,20 @@ public final class Shared2FCBoxHead: Module {
 
     /// One pass's `loss_cls` (or the classification loss's own terms) over the sampled RoIs and any extra rows,
     /// and `loss_bbox` (L1 on the predicted deltas of each positive row's own class). `pcbStrength` overrides
-    /// PCB's strength for this pass (the iterative head ramps it).
+    /// PCB's strength for this pass (the iterative head ramps it). In float32 under mixed precision, the
+    /// long-tail losses and their running statistics included (mmdet's `@force_fp32` on `BBoxHead.loss`).
     public func loss(
         _ output: BoxHeadOutput, rois: SampledRoIs, extra: ExtraRowPredictions?, context: TrainingStepContext,
         pcbStrength: Double? = nil
+    ) throws -> LossTerms {
+        try Autocast.disabled {
+            try fullPrecisionLoss(output, rois: rois, extra: extra, context: context, pcbStrength: pcbStrength)
+        }
+    }
+
+    private func fullPrecisionLoss(
+        _ output: BoxHeadOutput, rois: SampledRoIs, extra: ExtraRowPredictions?, context: TrainingStepContext,
+        pcbStrength: Double?
     ) throws -> LossTerms {
         var logits = output.logits
         var labels = rois.labels
@@ -124,6 +134,8 @@ public final class Shared2FCBoxHead: Module {
             regressionLabels = try Tensor.cat([regressionLabels, extra.regressionLabels])
             regressionTargets = try Tensor.cat([regressionTargets, extra.regressionTargets])
         }
+        logits = try logits.fullPrecision()
+        deltas = try deltas.fullPrecision()
         var terms = try classificationLoss(
             ClassificationLossInput(
                 logits: logits, labels: labels, averageFactor: Double(logits.size(0)), epoch: context.epoch,

@@ -52,18 +52,28 @@ public enum Functional {
         }
     }
 
+    /// In float32 when `x` is float16/bfloat16 and the weights are not (a mixed-precision forward pass), as CUDA
+    /// autocast runs group_norm; CPU autocast of libtorch 1.13 leaves it to fail on the mixed types.
     public static func groupNorm(
         _ x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, eps: Double = 1e-5
     ) throws -> Tensor {
-        try .make { ct_group_norm(x.handle, Int64(groups), weight?.handle, bias?.handle, eps, $0) }
+        let input = try normalizationInput(x, weight: weight)
+        return try .make { ct_group_norm(input.handle, Int64(groups), weight?.handle, bias?.handle, eps, $0) }
     }
 
+    /// In float32 when `x` is float16/bfloat16 and the weights are not, as `groupNorm`.
     public static func layerNorm(
         _ x: Tensor, normalizedShape: [Int], weight: Tensor?, bias: Tensor?, eps: Double = 1e-5
     ) throws -> Tensor {
-        try withDims(normalizedShape) { d, n in
-            try .make { ct_layer_norm(x.handle, d, n, weight?.handle, bias?.handle, eps, $0) }
+        let input = try normalizationInput(x, weight: weight)
+        return try withDims(normalizedShape) { d, n in
+            try .make { ct_layer_norm(input.handle, d, n, weight?.handle, bias?.handle, eps, $0) }
         }
+    }
+
+    private static func normalizationInput(_ x: Tensor, weight: Tensor?) throws -> Tensor {
+        guard let weight, weight.dtype != x.dtype else { return x }
+        return try x.fullPrecision()
     }
 
     public static func maxPool2d(

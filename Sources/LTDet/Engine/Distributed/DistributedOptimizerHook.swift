@@ -3,7 +3,9 @@ import Torch
 /// `OptimizerHook` for data-parallel training (mmcv's `DistOptimizerHook` over DDP): at the start every
 /// process takes rank 0's parameters and buffers, so that all replicas start identical whatever their own
 /// initialisation or checkpoint; after every backward pass the gradients are averaged over the processes in
-/// flat buckets before clipping and the update, so that every replica takes the same step.
+/// flat buckets before clipping and the update, so that every replica takes the same step. With `fp16:` the
+/// scaled gradients are averaged and then unscaled: an inf on any process reaches every process's average, so
+/// all of them skip the same steps and keep the same scale.
 final class DistributedOptimizerHook: TrainerHook {
     let priority = HookPriority.aboveNormal
     let group: ProcessGroup
@@ -22,7 +24,7 @@ final class DistributedOptimizerHook: TrainerHook {
     func afterStep(_ run: TrainingRun) throws {
         guard let losses = run.losses else { return }
         try run.optimizer.zeroGrad()
-        try losses.objective.backward()
+        try run.backward(losses.objective)
         // Every process must reduce the same list: a parameter this process's batch did not reach (no mask
         // positives, say) contributes zeros, as DDP's unused parameters do.
         var gradients: [Tensor] = []
@@ -36,9 +38,6 @@ final class DistributedOptimizerHook: TrainerHook {
             }
         }
         try group.allReduceSum(gradients, scale: 1 / Double(group.worldSize))
-        if let maxNorm = clipGradNorm {
-            run.values["grad_norm"] = try Torch.clipGradNorm(run.optimizer.allParameters, maxNorm: maxNorm)
-        }
-        try run.optimizer.step()
+        try run.clipAndStep(clipGradNorm: clipGradNorm)
     }
 }

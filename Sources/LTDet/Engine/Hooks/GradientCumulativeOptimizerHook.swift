@@ -5,7 +5,9 @@ import Torch
 /// Each step's objective is divided by the number of steps of its cycle and backpropagated; the optimiser clips
 /// and steps, then zeroes the gradients, when the iteration count reaches a multiple of the cycle and at the last
 /// iteration. When the run's length is not a multiple of the cycle, the last, shorter cycle divides by its own
-/// length, as mmcv does. It replaces `OptimizerHook` (`optimizer.cumulative_iters` > 1).
+/// length, as mmcv does. It replaces `OptimizerHook` (`optimizer.cumulative_iters` > 1). With `fp16:` it is
+/// mmcv's `GradientCumulativeFp16OptimizerHook`: every step's share is scaled before backward, and the summed
+/// gradients are unscaled once, before clipping, at the update; a cycle whose sum holds an inf or NaN is skipped.
 ///
 /// What it does not make equal (docs/developer/engine.md): the classification losses' running statistics
 /// (EQL v2's gradient sums, PCB's confusion matrix, Seesaw's counts, EBL's mean scores) are still updated once per
@@ -33,12 +35,9 @@ final class GradientCumulativeOptimizerHook: TrainerHook {
         let iteration = run.state.iteration  // already counts this step
         let fullCycles = run.totalIterations / cumulativeIterations * cumulativeIterations
         let divisor = iteration > fullCycles ? run.totalIterations - fullCycles : cumulativeIterations
-        try (losses.objective / Double(divisor)).backward()
+        try run.backward(losses.objective / Double(divisor))
         guard iteration % cumulativeIterations == 0 || iteration >= run.totalIterations else { return }
-        if let maxNorm = clipGradNorm {
-            run.values["grad_norm"] = try Torch.clipGradNorm(run.optimizer.allParameters, maxNorm: maxNorm)
-        }
-        try run.optimizer.step()
+        try run.clipAndStep(clipGradNorm: clipGradNorm)
         try run.optimizer.zeroGrad()
     }
 }

@@ -1,8 +1,9 @@
 import Torch
 
-/// Backward pass, optional gradient-norm clipping and the optimiser update (mmcv's `OptimizerHook`). Mixed
-/// precision and multi-process training replace this hook rather than add to it: loss scaling wraps the
-/// backward pass, and the gradient all-reduce must run between backward and clipping.
+/// Backward pass, optional gradient-norm clipping and the optimiser update (mmcv's `OptimizerHook`; with
+/// `fp16:` its `Fp16OptimizerHook`: the loss scaled before backward, the gradients unscaled before clipping, a
+/// step with inf/NaN gradients skipped). Multi-process training replaces this hook: the gradient all-reduce
+/// must run between backward and clipping.
 final class OptimizerHook: TrainerHook {
     let priority = HookPriority.aboveNormal
     let clipGradNorm: Double?
@@ -12,10 +13,7 @@ final class OptimizerHook: TrainerHook {
     func afterStep(_ run: TrainingRun) throws {
         guard let losses = run.losses else { return }
         try run.optimizer.zeroGrad()
-        try losses.objective.backward()
-        if let maxNorm = clipGradNorm {
-            run.values["grad_norm"] = try Torch.clipGradNorm(run.optimizer.allParameters, maxNorm: maxNorm)
-        }
-        try run.optimizer.step()
+        try run.backward(losses.objective)
+        try run.clipAndStep(clipGradNorm: clipGradNorm)
     }
 }
