@@ -89,6 +89,7 @@ public final class Trainer<Model: TrainableModel, Source: EpochBatchSource> wher
         try hooks.forEach { try $0.beforeRun(training) }
         while state.epoch <= settings.maxEpochs, !training.isFinished {
             try source.start(epoch: state.epoch, position: state.positionInEpoch)
+            training.iterationsInEpoch = try source.iterationsPerEpoch(epoch: state.epoch)
             try hooks.forEach { try $0.beforeEpoch(training) }
             while !training.isFinished, let batch = try nextBatch() {
                 try step(batch, runStart: runStart)

@@ -12,6 +12,9 @@ public final class TrainingRun {
     public internal(set) var state = TrainerState()
     /// Iterations of the whole run (epochs, cut at `settings.maxIterations`); set when the run starts.
     public internal(set) var totalIterations = 0
+    /// Iterations of the epoch in progress (the whole epoch, also when `settings.maxIterations` cuts it); set when
+    /// the epoch starts.
+    public internal(set) var iterationsInEpoch = 0
     /// The losses of the step in progress, from its forward pass on.
     public internal(set) var losses: StepLosses?
     /// Seconds the step in progress waited for its batch.
