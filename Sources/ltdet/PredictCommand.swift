@@ -22,12 +22,17 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Annotation file whose categories the model was trained on (default: the config's data.val.ann_file).")
     var categories: String?
     @Option(help: "Leave out detections scoring below this in the pictures.") var minScore = 0.3
+    @Flag(help: ArgumentHelp(
+        "Test-time augmentation: add a mirrored view of every test scale (data.test_pipeline.flip=true); more scales "
+            + "with --set data.test_pipeline.img_scale='[[1333,800],[1333,640]]'. Merged as mmdet's aug_test."))
+    var tta = false
     @OptionGroup var options: ExperimentOptions
 
     func run() throws {
         Runtime.relaunchWithPassiveOpenMPWaiting()
         Runtime.configureThreads()
-        let experiment = try ExperimentSetup.experiment(config: config, options: options)
+        let experiment = try ExperimentSetup.experiment(
+            config: config, options: options, extraOverrides: tta ? ["data.test_pipeline.flip=true"] : [])
         let categoriesFile = categories ?? experiment.config.data.val.annFile
         guard FileManager.default.fileExists(atPath: categoriesFile) else {
             throw ValidationError("categories file '\(categoriesFile)' does not exist: pass --categories FILE (an annotation file of the training set)")

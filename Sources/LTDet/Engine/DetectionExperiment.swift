@@ -197,7 +197,7 @@ public final class DetectionExperiment {
         -> [(IoUType, EvaluationSummary)]
     {
         let results = try DetectionInference.predict(
-            model: model, dataset: dataset, pipeline: testPipeline,
+            model: model, dataset: dataset, pipeline: testPipeline, views: config.data.testPipeline.testViews,
             batchSize: 1, workers: config.data.workersPerGPU, errorPolicy: try config.data.loaderErrorPolicy(file: config.file))
         try DetectionResults(results).write(to: resultsFile.path)
         print("wrote \(results.count) detections on \(dataset.count) images to \(resultsFile.path)")

@@ -42,7 +42,8 @@ public struct ImagePrediction {
         let dataset = try InstanceDataset(
             groundTruth: images, annotationPath: "<images>", options: .init(imageRoot: "", pathConvention: .fileName))
         results = try DetectionInference.predict(
-            model: model, dataset: dataset, pipeline: experiment.testPipeline, batchSize: 1,
+            model: model, dataset: dataset, pipeline: experiment.testPipeline,
+            views: experiment.config.data.testPipeline.testViews, batchSize: 1,
             workers: experiment.config.data.workersPerGPU)
     }
 
