@@ -7,18 +7,24 @@ import Torch
 
 /// A checkpoint: `NAME.safetensors` (model weights under `model.`, optimiser state under `optimizer.`, method
 /// state under `method.`) and `NAME.json` (the trainer state). Both are written to temporary names and
-/// renamed; the JSON goes last, so a checkpoint whose JSON exists is complete.
+/// renamed; the JSON goes last, so a checkpoint whose JSON exists is complete. The classes the model was trained
+/// on, when known, go into the `.safetensors` metadata (`CheckpointClasses`).
 public struct Checkpoint {
     public var model: [String: Tensor]
     public var optimizer: [String: Tensor]
     public var method: [String: Tensor]
     public var state: TrainerState
+    public var classes: CheckpointClasses?
 
-    public init(model: [String: Tensor], optimizer: [String: Tensor], method: [String: Tensor], state: TrainerState) {
+    public init(
+        model: [String: Tensor], optimizer: [String: Tensor], method: [String: Tensor], state: TrainerState,
+        classes: CheckpointClasses? = nil
+    ) {
         self.model = model
         self.optimizer = optimizer
         self.method = method
         self.state = state
+        self.classes = classes
     }
 
     public func write(directory: URL, name: String) throws -> URL {
@@ -27,8 +33,9 @@ public struct Checkpoint {
         for (k, v) in optimizer { tensors["optimizer." + k] = v }
         for (k, v) in method { tensors["method." + k] = v }
         let weights = directory.appendingPathComponent(name + ".safetensors")
-        try Safetensors.save(
-            tensors, metadata: ["format": "ltdet-checkpoint-1", "iteration": "\(state.iteration)"], to: weights)
+        let metadata = ["format": "ltdet-checkpoint-1", "iteration": "\(state.iteration)"]
+            .merging(classes?.metadata ?? [:]) { own, _ in own }
+        try Safetensors.save(tensors, metadata: metadata, to: weights)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(try encoder.encode(state), to: directory.appendingPathComponent(name + ".json"))
@@ -76,7 +83,9 @@ public struct Checkpoint {
                     "\(jsonURL.path): 'iteration' is \(state.iteration) but \(url.lastPathComponent) was written at iteration \(written)")
             }
         }
-        return Checkpoint(model: model, optimizer: optimizer, method: method, state: state)
+        return Checkpoint(
+            model: model, optimizer: optimizer, method: method, state: state,
+            classes: try CheckpointClasses(metadata: metadata, file: url.path))
     }
 
     /// The newest checkpoint of a work directory that reads back whole, with the checkpoint itself. A newer one

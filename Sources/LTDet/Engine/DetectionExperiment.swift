@@ -144,6 +144,7 @@ public final class DetectionExperiment {
         let trainer = try Trainer(
             model: model, source: source, optimizer: optimizer, schedule: schedule, settings: settings,
             workDirectory: workDirectory, processGroup: processGroup)
+        trainer.checkpointClasses = CheckpointClasses(trainingSet: train)
         var last: [(IoUType, EvaluationSummary)] = []
         let iouTypes = try config.evaluation.iouTypes(file: config.file)
         // Evaluation runs on rank 0 alone; the others wait for it in the next epoch's first collective.

@@ -19,6 +19,11 @@ public final class Trainer<Model: TrainableModel, Source: EpochBatchSource> wher
     private let training: TrainingRun
 
     public var state: TrainerState { training.state }
+    /// The classes of the training set, stored in every checkpoint this trainer writes.
+    public var checkpointClasses: CheckpointClasses? {
+        get { training.classes }
+        set { training.classes = newValue }
+    }
 
     /// A trainer with the standard hooks: the learning-rate schedule, the optimiser update (with
     /// `settings.clipGradNorm`, accumulated over `settings.cumulativeIterations` steps), checkpoints and logging.

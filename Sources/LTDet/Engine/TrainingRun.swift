@@ -22,6 +22,8 @@ public final class TrainingRun {
     /// Numbers of the step in progress to log: the loss terms, the model's metrics, and what hooks add
     /// (`grad_norm`, ...).
     public var values: [String: Double] = [:]
+    /// The classes of the training set, written into every checkpoint (nil: none are known).
+    public var classes: CheckpointClasses?
     public internal(set) var lastCheckpoint: URL?
     public internal(set) var lastCheckpointIteration: Int?
 
@@ -45,7 +47,7 @@ public final class TrainingRun {
     public func saveCheckpoint() throws {
         let checkpoint = Checkpoint(
             model: model.stateDict(), optimizer: try optimizer.stateDict(), method: try model.methodState(),
-            state: state)
+            state: state, classes: classes)
         let name = Checkpoint.name(for: state)
         lastCheckpoint = try checkpoint.write(directory: workDirectory, name: name)
         lastCheckpointIteration = state.iteration
