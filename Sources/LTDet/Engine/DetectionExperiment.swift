@@ -197,8 +197,14 @@ public final class DetectionExperiment {
     public func evaluate(model: MaskRCNN, dataset: InstanceDataset, iouTypes: [IoUType], resultsFile: URL) throws
         -> [(IoUType, EvaluationSummary)]
     {
+        let views = config.data.testPipeline.testViews
+        if views.count > 1 {
+            print("test-time augmentation: \(views.count) views per image (" + views.map { view in
+                "\(view.resize.shortSides[0])/\(view.resize.maxLongSide)\(view.mirrored ? " mirrored" : "")"
+            }.joined(separator: ", ") + "; short/long side), merged as mmdet's aug_test")
+        }
         let results = try DetectionInference.predict(
-            model: model, dataset: dataset, pipeline: testPipeline, views: config.data.testPipeline.testViews,
+            model: model, dataset: dataset, pipeline: testPipeline, views: views,
             batchSize: 1, workers: config.data.workersPerGPU, errorPolicy: try config.data.loaderErrorPolicy(file: config.file))
         try DetectionResults(results).write(to: resultsFile.path)
         print("wrote \(results.count) detections on \(dataset.count) images to \(resultsFile.path)")
