@@ -16,6 +16,7 @@ struct DevCommand: ParsableCommand {
             DevMasksCommand.self,
             DevMFSCommand.self,
             DevLossScalerCommand.self,
+            DevAugmentedTestCommand.self,
         ]
     )
 }

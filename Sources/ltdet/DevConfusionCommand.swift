@@ -20,8 +20,10 @@ struct DevConfusionCommand: ParsableCommand {
         else { throw ValidationError("\(checkpoint): no square method.confusion tensor (was PCB enabled?)") }
         let c = confusion.size(0)
         let matrix = try confusion.to(.float32).contiguous().toArray(Float.self)
-        let names = Self.jsonArray(metadata["class_names"], as: String.self, count: c)
-        let frequency = Self.jsonArray(metadata["class_frequency"], as: Double.self, count: c)
+        // Checkpoints of training runs carry their classes; older ones are labelled by id.
+        let classes = try CheckpointClasses(metadata: metadata, file: checkpoint).flatMap { $0.count == c ? $0 : nil }
+        let names = classes?.names
+        let frequency = classes?.trainingImages.map(Double.init)
         // Most frequent first, so head classes sit top-left and the tail bottom-right.
         let order = frequency.map { f in (0..<c).sorted { f[$0] > f[$1] || (f[$0] == f[$1] && $0 < $1) } }
             ?? Array(0..<c)
@@ -37,15 +39,6 @@ struct DevConfusionCommand: ParsableCommand {
         for pair in ConfusionHeatmap.strongestConfusions(matrix, numClasses: c, top: top) {
             print(String(format: "  %.4f  ", pair.value) + "\(label(pair.trueClass)) -> \(label(pair.predictedClass))")
         }
-    }
-
-    /// A JSON array from the checkpoint metadata, or nil when absent or of the wrong length.
-    private static func jsonArray<T>(_ text: String?, as: T.Type, count: Int) -> [T]? {
-        guard let text, let data = text.data(using: .utf8),
-            let array = (try? JSONSerialization.jsonObject(with: data)) as? [Any], array.count == count
-        else { return nil }
-        let typed = array.compactMap { $0 as? T }
-        return typed.count == count ? typed : nil
     }
 
     private static func format(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(format: "%.3g", x) }

@@ -20,6 +20,10 @@ struct TestCommand: ParsableCommand {
     @Option(help: "Where to write the results JSON (LVIS/COCO results format; default: <work dir>/test.results.json).")
     var out: String?
     @Option(parsing: .upToNextOption, help: "Metrics to evaluate: bbox, segm.") var eval: [String] = []
+    @Flag(help: ArgumentHelp(
+        "Test-time augmentation: add a mirrored view of every test scale (data.test_pipeline.flip=true); more scales "
+            + "with --set data.test_pipeline.img_scale='[[1333,800],[1333,640]]'. Merged as mmdet's aug_test."))
+    var tta = false
     @OptionGroup var options: ExperimentOptions
     @OptionGroup var launch: LaunchOptions
 
@@ -34,7 +38,8 @@ struct TestCommand: ParsableCommand {
         if try launch.launchIfRequested() { return }
         Runtime.configureThreads()
         let experiment = try ExperimentSetup.experiment(
-            config: config, options: options, processGroup: try launch.joinProcessGroup())
+            config: config, options: options, extraOverrides: tta ? ["data.test_pipeline.flip=true"] : [],
+            processGroup: try launch.joinProcessGroup())
         if let out {
             try OutputGuard.refuse(
                 output: out, option: "--out",

@@ -126,6 +126,13 @@ struct Interrupted: Error {}
         #expect(lines.count == 5)  // every 4 iterations of 18, plus the last
         let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
         #expect(first["iter"] as? Int == 4 && first["loss_mse"] != nil && first["lr"] != nil)
+        // Each row also says where it falls in its epoch (6 iterations), as mmcv's `Epoch [e][i/N]`.
+        let rows = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        #expect(rows.map { $0["inner_iter"] as? Int } == [4, 2, 6, 4, 6])
+        #expect(rows.allSatisfy { $0["epoch_iters"] as? Int == 6 })
+        #expect(rows.map { $0["epoch"] as? Int } == [1, 2, 2, 3, 3])
+        let text = try String(contentsOf: dir.appendingPathComponent("log.txt"), encoding: .utf8).split(separator: "\n")
+        #expect(text.count == 5 && text[0].contains("  Epoch [1][4/6]  lr: ") && text[2].contains("  Epoch [2][6/6]  lr: "))
     }
 }
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every analysis command on the outputs of a small demo, as a user would from a clean checkout:
-# ltdet demo (a few iterations), then ltdet test (a second run: 20 RPN proposals), eval --per-class, compare,
-# confusion-matrix, analyze-logs, predict, viz --with-gt and browse-dataset; checks that each writes what it promises and that
-# every PNG decodes. Needs LTDET_BIN and PYTHON (scripts/test exports them). Usage: check_analysis_commands.sh
+# ltdet demo (a few iterations), then ltdet test (a second run: 20 RPN proposals), test --tta (flip, two scales),
+# eval --per-class, compare, confusion-matrix, analyze-logs, predict (with --categories and from the checkpoint's
+# classes), export (meta.CLASSES), viz --with-gt, viz --rank (overall and per class) and browse-dataset; checks that
+# each writes what it promises and that every PNG decodes. Needs LTDET_BIN and PYTHON (scripts/test exports them). Usage: check_analysis_commands.sh
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -28,6 +29,11 @@ results="$(ls "$demo"/*.results.json | head -1)"
 run "$LTDET_BIN" test "$config" "$checkpoint" --eval bbox segm --work-dir "$work/rpn20" \
   --set "${paths[@]}" model.test_cfg.rpn.max_per_img=20
 expect "$work/rpn20/per_class.csv"
+grep -q "Epoch \[1\]\[2/" "$demo/log.txt" || { failed=$((failed + 1)); echo "FAILED: log.txt has no 'Epoch [1][2/N]' line"; }
+run "$LTDET_BIN" test "$config" "$checkpoint" --eval bbox segm --work-dir "$work/tta" --tta \
+  --set "${paths[@]}" "data.test_pipeline.img_scale=[[192, 128], [192, 112]]"
+expect "$work/tta/test.results.json" "$work/tta/per_class.csv"
+grep -q "test-time augmentation: 4 views per image" "$work/last.log" || { failed=$((failed + 1)); echo "FAILED: test --tta did not run 4 views"; }
 run "$LTDET_BIN" eval --gt "$data/annotations/val.json" --results "$results" --iou-type segm \
   --per-class "$work/eval_per_class" --train-ann "$data/annotations/train.json" --quiet
 expect "$work/eval_per_class.csv" "$work/eval_per_class.md"
@@ -43,9 +49,27 @@ run "$LTDET_BIN" predict "$config" "$checkpoint" "$work/images" --out "$work/pre
   --categories "$data/annotations/val.json" --min-score 0
 expect "$work/predict/results.json" "$work/predict/images.json"
 [ "$(ls "$work/predict"/*.png 2>/dev/null | wc -l)" = 2 ] || { failed=$((failed + 1)); echo "FAILED: predict wrote $(ls "$work/predict"/*.png 2>/dev/null | wc -l) pictures, not 2"; }
+# Without --categories and without the annotation files: the class names come from the checkpoint.
+run "$LTDET_BIN" predict "$config" "$checkpoint" "$work/images" --out "$work/predict_ckpt" --min-score 0 \
+  --set data.val.ann_file="$work/absent.json"
+cmp -s "$work/predict/results.json" "$work/predict_ckpt/results.json" || { failed=$((failed + 1)); echo "FAILED: predict from the checkpoint's classes differs"; }
+run "$LTDET_BIN" export --format mmdet "$checkpoint" "$work/export.pth"
+run "$PYTHON" - "$work/export.pth" "$data/annotations/train.json" <<'PY'
+import json, sys, torch
+meta = torch.load(sys.argv[1], map_location="cpu")["meta"]
+names = [c["name"] for c in sorted(json.load(open(sys.argv[2]))["categories"], key=lambda c: c["id"])]
+print(f"meta.CLASSES: {len(meta['CLASSES'])} names")
+sys.exit(0 if list(meta["CLASSES"]) == names else 1)
+PY
 run "$LTDET_BIN" viz --ann "$data/annotations/val.json" --results "$results" --images "$data/images" \
   --out "$work/viz" --limit 2 --min-score 0 --with-gt
 [ "$(ls "$work/viz"/*.png 2>/dev/null | wc -l)" -ge 1 ] || { failed=$((failed + 1)); echo "FAILED: viz --with-gt wrote no picture"; }
+first_class="$("$PYTHON" -c "import json,sys; print(min(json.load(open(sys.argv[1]))['categories'], key=lambda c: c['id'])['name'])" "$data/annotations/val.json")"
+run "$LTDET_BIN" viz --ann "$data/annotations/val.json" --results "$results" --images "$data/images" --out "$work/rank" --rank 2
+run "$LTDET_BIN" viz --ann "$data/annotations/val.json" --results "$results" --images "$data/images" --out "$work/rank" \
+  --rank 1 --rank-class "$first_class"
+expect "$work/rank/ranking.csv" "$work/rank/$first_class/ranking.csv"
+[ "$(ls "$work/rank/good" "$work/rank/bad" | grep -c png)" = 4 ] || { failed=$((failed + 1)); echo "FAILED: viz --rank 2 did not draw 2 good and 2 bad"; }
 
 run "$LTDET_BIN" browse-dataset "$config" --out "$work/browse" --limit 2 --set "${paths[@]}"
 [ "$(ls "$work/browse"/*.png 2>/dev/null | wc -l)" = 2 ] || { failed=$((failed + 1)); echo "FAILED: browse-dataset did not write 2 pictures"; }

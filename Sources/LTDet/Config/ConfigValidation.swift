@@ -15,6 +15,24 @@ extension ExperimentConfig {
             try check.atLeast(1, pipeline.maxLongSide, name + ".max_long_side")
             try check.within(0 ... 1, pipeline.flipRatio, name + ".flip_ratio")
         }
+        if data.trainPipeline.imgScale != nil || data.trainPipeline.flip {
+            throw ConfigError(
+                file: file, key: data.trainPipeline.flip ? "data.train_pipeline.flip" : "data.train_pipeline.img_scale",
+                "is test-time augmentation (data.test_pipeline only); training flips with flip_ratio and draws short_sides")
+        }
+        if let scales = data.testPipeline.imgScale {
+            guard !scales.isEmpty else {
+                throw ConfigError(file: file, key: "data.test_pipeline.img_scale", "needs at least one scale, not []")
+            }
+            for (i, scale) in scales.enumerated() {
+                guard scale.count == 2 else {
+                    throw ConfigError(
+                        file: file, key: "data.test_pipeline.img_scale[\(i)]",
+                        "a scale is a pair [long side, short side] as mmdet's (1333, 800), not \(scale)")
+                }
+                for (j, side) in scale.enumerated() { try check.atLeast(1, side, "data.test_pipeline.img_scale[\(i)][\(j)]") }
+            }
+        }
         try check.within(RepeatFactors.thresholdRange, data.sampler.threshold, "data.sampler.threshold")
         for (name, values) in [("data.mean", data.mean), ("data.std", data.std)] {
             guard values.count == 3 else {

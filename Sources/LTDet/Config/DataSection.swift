@@ -23,17 +23,29 @@ public struct DatasetSection: Codable, Sendable, Equatable {
 /// side capped at `max_long_side`, horizontal flip with probability `flip_ratio`; `poly2mask` (mmdet's
 /// `LoadAnnotations` option, default true) makes training masks as mmdet's bitmap path does (rasterised at the
 /// original size, then rescaled), false keeps outlines, rasterised in each positive RoI as mmdet's `PolygonMasks`.
+///
+/// Test-time augmentation (test pipeline only), as mmdet's `MultiScaleFlipAug`: `img_scale` lists the scales
+/// as mmdet writes them (`[1333, 800]` or `[[1333, 800], [1333, 640]]`, keep-ratio: the larger number caps the
+/// long side, the smaller is the short side) and replaces `short_sides`/`max_long_side`; `flip: true` adds a
+/// mirrored view of every scale. With more than one view the detections are merged as mmdet's `aug_test`.
 public struct PipelineSection: Codable, Sendable, Equatable {
     public var shortSides: [Int]
     public var maxLongSide: Int
     public var flipRatio: Double
     public var poly2mask: Bool
+    public var imgScale: [[Int]]?
+    public var flip: Bool
 
-    public init(shortSides: [Int], maxLongSide: Int, flipRatio: Double, poly2mask: Bool = true) {
+    public init(
+        shortSides: [Int], maxLongSide: Int, flipRatio: Double, poly2mask: Bool = true, imgScale: [[Int]]? = nil,
+        flip: Bool = false
+    ) {
         self.shortSides = shortSides
         self.maxLongSide = maxLongSide
         self.flipRatio = flipRatio
         self.poly2mask = poly2mask
+        self.imgScale = imgScale
+        self.flip = flip
     }
 
     enum CodingKeys: String, CodingKey {
@@ -41,9 +53,41 @@ public struct PipelineSection: Codable, Sendable, Equatable {
         case maxLongSide = "max_long_side"
         case flipRatio = "flip_ratio"
         case poly2mask
+        case imgScale = "img_scale"
+        case flip
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        shortSides = try c.decode([Int].self, forKey: .shortSides)
+        maxLongSide = try c.decode(Int.self, forKey: .maxLongSide)
+        flipRatio = try c.decode(Double.self, forKey: .flipRatio)
+        poly2mask = try c.decodeIfPresent(Bool.self, forKey: .poly2mask) ?? true
+        flip = try c.decodeIfPresent(Bool.self, forKey: .flip) ?? false
+        // mmdet writes one scale as a pair and several as a list of pairs.
+        if let scales = try? c.decodeIfPresent([[Int]].self, forKey: .imgScale) {
+            imgScale = scales
+        } else {
+            imgScale = try c.decodeIfPresent([Int].self, forKey: .imgScale).map { [$0] }
+        }
     }
 
     public var resizePolicy: ResizePolicy { ResizePolicy(shortSides: shortSides, maxLongSide: maxLongSide) }
+
+    /// The views of one test image in mmdet `MultiScaleFlipAug`'s order: each scale, unmirrored then (with `flip`)
+    /// mirrored. One view is plain single-scale testing.
+    public var testViews: [TestView] {
+        let scales = imgScale.map { $0.map { ResizePolicy(shortSides: [$0.min()!], maxLongSide: $0.max()!) } } ?? [resizePolicy]
+        return scales.flatMap { scale in
+            [TestView(resize: scale, mirrored: false)] + (flip ? [TestView(resize: scale, mirrored: true)] : [])
+        }
+    }
+}
+
+/// One view of a test image: its resize and whether it is mirrored.
+public struct TestView: Sendable, Equatable {
+    public var resize: ResizePolicy
+    public var mirrored: Bool
 }
 
 /// The image-level sampler: `shuffled` (the baseline), `repeat_factor` (RFS, threshold t, `ceil` rounding as

@@ -6,8 +6,10 @@ import Glibc
 import Torch
 
 /// A checkpoint: `NAME.safetensors` (model weights under `model.`, optimiser state under `optimizer.`, method
-/// state under `method.`, a mixed-precision run's loss-scaler state under `loss_scaler.`) and `NAME.json` (the trainer state). Both are written to temporary names and
-/// renamed; the JSON goes last, so a checkpoint whose JSON exists is complete.
+/// state under `method.`, a mixed-precision run's loss-scaler state under `loss_scaler.`) and `NAME.json` (the
+/// trainer state). Both are written to temporary names and renamed; the JSON goes last, so a checkpoint whose JSON
+/// exists is complete. The classes the model was trained on, when known, go into the `.safetensors` metadata
+/// (`CheckpointClasses`).
 public struct Checkpoint {
     public var model: [String: Tensor]
     public var optimizer: [String: Tensor]
@@ -15,16 +17,18 @@ public struct Checkpoint {
     public var state: TrainerState
     /// `GradScaler.stateDict()` of a mixed-precision run (empty for float32).
     public var lossScaler: [String: Tensor]
+    public var classes: CheckpointClasses?
 
     public init(
         model: [String: Tensor], optimizer: [String: Tensor], method: [String: Tensor], state: TrainerState,
-        lossScaler: [String: Tensor] = [:]
+        lossScaler: [String: Tensor] = [:], classes: CheckpointClasses? = nil
     ) {
         self.model = model
         self.optimizer = optimizer
         self.method = method
         self.state = state
         self.lossScaler = lossScaler
+        self.classes = classes
     }
 
     public func write(directory: URL, name: String) throws -> URL {
@@ -34,8 +38,9 @@ public struct Checkpoint {
         for (k, v) in method { tensors["method." + k] = v }
         for (k, v) in lossScaler { tensors[Self.lossScalerPrefix + k] = v }
         let weights = directory.appendingPathComponent(name + ".safetensors")
-        try Safetensors.save(
-            tensors, metadata: ["format": "ltdet-checkpoint-1", "iteration": "\(state.iteration)"], to: weights)
+        let metadata = ["format": "ltdet-checkpoint-1", "iteration": "\(state.iteration)"]
+            .merging(classes?.metadata ?? [:]) { own, _ in own }
+        try Safetensors.save(tensors, metadata: metadata, to: weights)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(try encoder.encode(state), to: directory.appendingPathComponent(name + ".json"))
@@ -86,7 +91,9 @@ public struct Checkpoint {
                     "\(jsonURL.path): 'iteration' is \(state.iteration) but \(url.lastPathComponent) was written at iteration \(written)")
             }
         }
-        return Checkpoint(model: model, optimizer: optimizer, method: method, state: state, lossScaler: lossScaler)
+        return Checkpoint(
+            model: model, optimizer: optimizer, method: method, state: state, lossScaler: lossScaler,
+            classes: try CheckpointClasses(metadata: metadata, file: url.path))
     }
 
     static let lossScalerPrefix = "loss_scaler."

@@ -19,10 +19,15 @@ public enum CheckpointExport {
         switch format {
         case .mmdet:
             // mmcv's meta counts completed epochs; LTDet's state holds the epoch in progress.
-            let meta = PickleValue.dict(PickleDict([
+            var entries: [(PickleValue, PickleValue)] = [
                 (.string("epoch"), .int(checkpoint.state.epoch - 1)), (.string("iter"), .int(checkpoint.state.iteration)),
                 (.string("exported_by"), .string("ltdet")),
-            ]))
+            ]
+            // mmdet's inference_detector names classes from meta.CLASSES, a tuple of names in label order.
+            if let classes = checkpoint.classes {
+                entries.append((.string("CLASSES"), .tuple(classes.names.map { .string($0) })))
+            }
+            let meta = PickleValue.dict(PickleDict(entries))
             let stateDict = try writer.stateDict(withBatchCounters(checkpoint.model))
             try writer.write(.dict(PickleDict([(.string("meta"), meta), (.string("state_dict"), stateDict)])), to: url)
         case .torchvision:

@@ -152,6 +152,7 @@ public final class DetectionExperiment {
         let trainer = try Trainer(
             model: model, source: source, optimizer: optimizer, schedule: schedule, settings: settings,
             workDirectory: workDirectory, processGroup: processGroup)
+        trainer.checkpointClasses = CheckpointClasses(trainingSet: train)
         var last: [(IoUType, EvaluationSummary)] = []
         let iouTypes = try config.evaluation.iouTypes(file: config.file)
         // Every rank predicts its shard of the validation images; rank 0 evaluates them all, while the others go
@@ -209,16 +210,22 @@ public final class DetectionExperiment {
     public func evaluate(model: MaskRCNN, dataset: InstanceDataset, iouTypes: [IoUType], resultsFile: URL) throws
         -> [(IoUType, EvaluationSummary)]
     {
+        let views = config.data.testPipeline.testViews
+        if views.count > 1, isMainProcess {
+            print("test-time augmentation: \(views.count) views per image (" + views.map { view in
+                "\(view.resize.shortSides[0])/\(view.resize.maxLongSide)\(view.mirrored ? " mirrored" : "")"
+            }.joined(separator: ", ") + "; short/long side), merged as mmdet's aug_test")
+        }
         let errorPolicy = try config.data.loaderErrorPolicy(file: config.file)
         let results: [DetectionResult]
         if let processGroup, processGroup.worldSize > 1 {
             results = try ShardedInference.predict(
-                model: model, dataset: dataset, pipeline: testPipeline, workers: config.data.workersPerGPU,
+                model: model, dataset: dataset, pipeline: testPipeline, views: views, workers: config.data.workersPerGPU,
                 errorPolicy: errorPolicy, group: processGroup)
             guard isMainProcess else { return [] }
         } else {
             results = try DetectionInference.predict(
-                model: model, dataset: dataset, pipeline: testPipeline,
+                model: model, dataset: dataset, pipeline: testPipeline, views: views,
                 batchSize: 1, workers: config.data.workersPerGPU, errorPolicy: errorPolicy)
         }
         try DetectionResults(results).write(to: resultsFile.path)

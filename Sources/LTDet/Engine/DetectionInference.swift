@@ -5,13 +5,20 @@ import Torch
 /// Test-time inference over a dataset, and evaluation of the results with LVISKit.
 public enum DetectionInference {
     /// Runs the model on every image of `dataset` (in order) and returns LVIS/COCO results: boxes as
-    /// [x, y, w, h] in original pixels, category ids of the dataset, masks as RLE. With a `shard`, only the
-    /// images of that shard (see `ShardedInference`).
+    /// [x, y, w, h] in original pixels, category ids of the dataset, masks as RLE. With more than one of `views`
+    /// (the test pipeline's `testViews`) each image is seen through every view and the detections are merged
+    /// as mmdet's `aug_test` (`MaskRCNN.predictAugmented`), one image at a time. With a `shard`, only the images
+    /// of that shard (see `ShardedInference`).
     public static func predict(
-        model: MaskRCNN, dataset: InstanceDataset, pipeline: SamplePipeline, batchSize: Int = 1, workers: Int = 2,
-        errorPolicy: DataLoader.ErrorPolicy = .fail, shard: Shard = .single
+        model: MaskRCNN, dataset: InstanceDataset, pipeline: SamplePipeline, views: [TestView] = [], batchSize: Int = 1,
+        workers: Int = 2, errorPolicy: DataLoader.ErrorPolicy = .fail, shard: Shard = .single
     ) throws -> [DetectionResult] {
         model.eval()
+        if views.count > 1 {
+            return try predictAugmented(
+                model: model, dataset: dataset, pipeline: pipeline, views: views, workers: workers, errorPolicy: errorPolicy,
+                shard: shard)
+        }
         var testPipeline = pipeline
         testPipeline.withMasks = false
         testPipeline.flipProbability = 0
@@ -28,6 +35,43 @@ public enum DetectionInference {
                 results += try convert(d, imageID: meta.imageID, labels: dataset.labels)
             }
             done += batch.count
+            progress.update(done, detail: "\(results.count) detections")
+        }
+        return results
+    }
+
+    /// Test-time augmentation: one loader per view walks the images in the same order, so that step i of every
+    /// loader holds view v of image i.
+    static func predictAugmented(
+        model: MaskRCNN, dataset: InstanceDataset, pipeline: SamplePipeline, views: [TestView], workers: Int,
+        errorPolicy: DataLoader.ErrorPolicy, shard: Shard
+    ) throws -> [DetectionResult] {
+        let sampler = SequentialSampler(count: dataset.count, shard: shard, padsShards: false)
+        let loaders = views.map { view in
+            var viewPipeline = pipeline
+            viewPipeline.withMasks = false
+            viewPipeline.resize = view.resize
+            viewPipeline.flipProbability = view.mirrored ? 1 : 0
+            return DataLoader(
+                dataset: dataset, sampler: sampler, pipeline: viewPipeline,
+                options: DataLoader.Options(batchSize: 1, workers: workers, errorPolicy: errorPolicy, epochs: 1))
+        }
+        let progress = ProgressReporter(total: sampler.indices(forEpoch: 0).count, label: "test (\(views.count) views)")
+        var results: [DetectionResult] = []
+        var done = 0
+        while true {
+            let batches = try loaders.map { try $0.next() }
+            let present = batches.compactMap { $0 }
+            if present.isEmpty { break }
+            let ids = present.map { $0.metas[0].imageID }
+            // A skipped image (error_policy skip) is skipped by every loader alike; anything else is a bug.
+            guard present.count == views.count, Set(ids).count == 1 else {
+                throw TorchError("test-time augmentation: the views' loaders fell out of step (images \(ids))")
+            }
+            let metas = present.map { $0.metas[0] }
+            let detections = try model.predictAugmented(images: present.map { try $0.imagesTensor() }, metas: metas)
+            results += try convert(detections, imageID: metas[0].imageID, labels: dataset.labels)
+            done += 1
             progress.update(done, detail: "\(results.count) detections")
         }
         return results

@@ -24,10 +24,13 @@ public struct ImagePrediction {
     }
 
     /// Runs `experiment`'s model with the weights of `checkpoint` on `files`; `categories` are the training
-    /// set's (sorted by id they are the model's labels).
-    public init(experiment: DetectionExperiment, checkpoint: URL, files: [String], categories: [LVISDataset.Category]) throws {
+    /// set's (sorted by id they are the model's labels); nil takes those stored in the checkpoint, else those of
+    /// the config's `data.val.ann_file`.
+    public init(experiment: DetectionExperiment, checkpoint: URL, files: [String], categories: [LVISDataset.Category]?) throws {
         let model = try experiment.makeModel(initialWeights: false)
-        try model.load(stateDict: try Checkpoint.read(checkpoint).model)
+        let stored = try Checkpoint.read(checkpoint)
+        try model.load(stateDict: stored.model)
+        let categories = try categories ?? stored.classes?.categories ?? Self.categories(of: experiment, checkpoint: checkpoint)
         guard categories.count == experiment.config.model.numClasses else {
             throw ImagePredictionError(
                 "the categories file has \(categories.count) categories, the model (model.num_classes) \(experiment.config.model.numClasses)")
@@ -42,8 +45,20 @@ public struct ImagePrediction {
         let dataset = try InstanceDataset(
             groundTruth: images, annotationPath: "<images>", options: .init(imageRoot: "", pathConvention: .fileName))
         results = try DetectionInference.predict(
-            model: model, dataset: dataset, pipeline: experiment.testPipeline, batchSize: 1,
+            model: model, dataset: dataset, pipeline: experiment.testPipeline,
+            views: experiment.config.data.testPipeline.testViews, batchSize: 1,
             workers: experiment.config.data.workersPerGPU)
+    }
+
+    /// The categories of the config's validation file, for a checkpoint that does not store its classes.
+    static func categories(of experiment: DetectionExperiment, checkpoint: URL) throws -> [LVISDataset.Category] {
+        let file = experiment.config.data.val.annFile
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw ImagePredictionError(
+                "\(checkpoint.path) stores no class names and the config's data.val.ann_file '\(file)' does not exist: "
+                    + "pass --categories FILE (an annotation file of the training set)")
+        }
+        return try LVISDataset.load(path: file).categories
     }
 
     /// Writes DIR/results.json (LVIS/COCO results), DIR/images.json (the images as a ground-truth file, for

@@ -1,7 +1,9 @@
 import AtomicFileIO
 import Foundation
 
-/// Appends one JSON object per line: {"mode", "epoch", "iter", values...}; what plots and tools read. Every
+/// Appends one JSON object per line: {"mode", "epoch", "iter", values...}, training entries also "inner_iter" (the
+/// iteration within the epoch, 1-based, mmcv's `inner_iter + 1`) and "epoch_iters" (the epoch's length); what
+/// plots and tools read ("iter" counts the whole run, so that resumed and compared runs line up). Every
 /// entry also goes to the plain-text log beside it (log.jsonl -> log.txt), for people, and to a TensorBoard event
 /// file in tf_logs/ beside it (tags "<mode>/<key>", step = iteration), for TensorBoard and W&B.
 public final class JSONLinesLog {
@@ -15,8 +17,14 @@ public final class JSONLinesLog {
         text = PlainTextLog(url: url.deletingPathExtension().appendingPathExtension("txt"))
     }
 
-    public func append(mode: String, epoch: Int, iteration: Int, values: [String: Double]) throws {
+    public func append(
+        mode: String, epoch: Int, iteration: Int, inEpoch: EpochPosition? = nil, values: [String: Double]
+    ) throws {
         var object: [String: Any] = ["mode": mode, "epoch": epoch, "iter": iteration]
+        if let inEpoch {
+            object["inner_iter"] = inEpoch.iteration
+            object["epoch_iters"] = inEpoch.length
+        }
         for (k, v) in values { object[k] = v.isFinite ? v : String(v) }
         var line = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         line.append(0x0A)
@@ -28,7 +36,7 @@ public final class JSONLinesLog {
         defer { try? handle.close() }
         try handle.seekToEnd()
         try handle.write(contentsOf: line)
-        try text.append(mode: mode, epoch: epoch, iteration: iteration, values: values)
+        try text.append(mode: mode, epoch: epoch, iteration: iteration, inEpoch: inEpoch, values: values)
         if events == nil {
             events = try TensorBoardEventFile(directory: url.deletingLastPathComponent().appendingPathComponent("tf_logs"))
         }
@@ -47,5 +55,16 @@ public final class JSONLinesLog {
             kept.append(line)
         }
         try AtomicFile.write(kept.map { $0 + "\n" }.joined(), to: url.path)
+    }
+}
+
+/// Where an entry falls in its epoch: iteration `iteration` (1-based) of `length`.
+public struct EpochPosition: Sendable, Equatable {
+    public var iteration: Int
+    public var length: Int
+
+    public init(iteration: Int, length: Int) {
+        self.iteration = iteration
+        self.length = length
     }
 }

@@ -2,10 +2,11 @@ import Foundation
 
 /// The human-readable twin of log.jsonl (log.txt beside it), one line per entry in mmcv's TextLoggerHook layout:
 ///
-///     2026-12-02 10:20:01  Epoch [1][iter 50]  lr: 2.000e-02, eta: 0:10:00, time: 0.512, data_time: 0.010,
+///     2026-12-02 10:20:01  Epoch [1][50/1000]  lr: 2.000e-02, eta: 0:10:00, time: 0.512, data_time: 0.010,
 ///     memory: 1234, loss_bbox: 0.1234, ..., loss: 1.2345, grad_norm: 3.2100
 ///
-/// (on one line); evaluation entries read `Epoch(val) [1][iter 500]  bbox_AP: 0.1230, ...`.
+/// (on one line: iteration 50 of the epoch's 1000); evaluation entries read `Epoch(val) [1][iter 500]  bbox_AP:
+/// 0.1230, ...` (iteration 500 of the run), as do training entries written without their epoch position.
 final class PlainTextLog {
     let url: URL
     private let clock: DateFormatter = {
@@ -20,8 +21,9 @@ final class PlainTextLog {
         self.url = url
     }
 
-    func append(mode: String, epoch: Int, iteration: Int, values: [String: Double]) throws {
-        let line = clock.string(from: Date()) + "  " + Self.format(mode: mode, epoch: epoch, iteration: iteration, values: values) + "\n"
+    func append(mode: String, epoch: Int, iteration: Int, inEpoch: EpochPosition? = nil, values: [String: Double]) throws {
+        let line = clock.string(from: Date()) + "  "
+            + Self.format(mode: mode, epoch: epoch, iteration: iteration, inEpoch: inEpoch, values: values) + "\n"
         if !FileManager.default.fileExists(atPath: url.path) {
             guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
                 throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
@@ -35,7 +37,9 @@ final class PlainTextLog {
 
     /// The entry without its time stamp: the schedule and timing first, then the loss terms, the total loss and
     /// everything else, each group in name order.
-    static func format(mode: String, epoch: Int, iteration: Int, values: [String: Double]) -> String {
+    static func format(mode: String, epoch: Int, iteration: Int, inEpoch: EpochPosition? = nil, values: [String: Double])
+        -> String
+    {
         let head = ["lr", "eta", "time", "data_time", "memory"]
         func rank(_ key: String) -> Int {
             if let i = head.firstIndex(of: key) { return i }
@@ -45,7 +49,8 @@ final class PlainTextLog {
         let fields = values.keys.sorted { (rank($0), $0) < (rank($1), $1) }.map { key in
             "\(key): " + value(key, values[key]!)
         }
-        let prefix = mode == "train" ? "Epoch [\(epoch)][iter \(iteration)]" : "Epoch(\(mode)) [\(epoch)][iter \(iteration)]"
+        let position = inEpoch.map { "\($0.iteration)/\($0.length)" } ?? "iter \(iteration)"
+        let prefix = mode == "train" ? "Epoch [\(epoch)][\(position)]" : "Epoch(\(mode)) [\(epoch)][\(position)]"
         return prefix + "  " + fields.joined(separator: ", ")
     }
 

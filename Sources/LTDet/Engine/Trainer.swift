@@ -19,6 +19,11 @@ public final class Trainer<Model: TrainableModel, Source: EpochBatchSource> wher
     private let training: TrainingRun
 
     public var state: TrainerState { training.state }
+    /// The classes of the training set, stored in every checkpoint this trainer writes.
+    public var checkpointClasses: CheckpointClasses? {
+        get { training.classes }
+        set { training.classes = newValue }
+    }
 
     /// A trainer with the standard hooks: the learning-rate schedule, the optimiser update (with
     /// `settings.clipGradNorm`, accumulated over `settings.cumulativeIterations` steps), checkpoints and logging.
@@ -92,6 +97,7 @@ public final class Trainer<Model: TrainableModel, Source: EpochBatchSource> wher
         try hooks.forEach { try $0.beforeRun(training) }
         while state.epoch <= settings.maxEpochs, !training.isFinished {
             try source.start(epoch: state.epoch, position: state.positionInEpoch)
+            training.iterationsInEpoch = try source.iterationsPerEpoch(epoch: state.epoch)
             try hooks.forEach { try $0.beforeEpoch(training) }
             while !training.isFinished, let batch = try nextBatch() {
                 try step(batch, runStart: runStart)

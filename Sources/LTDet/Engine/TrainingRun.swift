@@ -12,6 +12,9 @@ public final class TrainingRun {
     public internal(set) var state = TrainerState()
     /// Iterations of the whole run (epochs, cut at `settings.maxIterations`); set when the run starts.
     public internal(set) var totalIterations = 0
+    /// Iterations of the epoch in progress (the whole epoch, also when `settings.maxIterations` cuts it); set when
+    /// the epoch starts.
+    public internal(set) var iterationsInEpoch = 0
     /// The losses of the step in progress, from its forward pass on.
     public internal(set) var losses: StepLosses?
     /// Seconds the step in progress waited for its batch.
@@ -22,6 +25,8 @@ public final class TrainingRun {
     /// The loss scaler of a mixed-precision run (`settings.fp16`), which the optimiser hooks use; its state is
     /// checkpointed with the optimiser's.
     public let lossScaler: GradScaler?
+    /// The classes of the training set, written into every checkpoint (nil: none are known).
+    public var classes: CheckpointClasses?
     public internal(set) var lastCheckpoint: URL?
     public internal(set) var lastCheckpointIteration: Int?
 
@@ -56,7 +61,7 @@ public final class TrainingRun {
     public func saveCheckpoint() throws {
         let checkpoint = Checkpoint(
             model: model.stateDict(), optimizer: try optimizer.stateDict(), method: try model.methodState(),
-            state: state, lossScaler: try lossScaler?.stateDict() ?? [:])
+            state: state, lossScaler: try lossScaler?.stateDict() ?? [:], classes: classes)
         let name = Checkpoint.name(for: state)
         lastCheckpoint = try checkpoint.write(directory: workDirectory, name: name)
         lastCheckpointIteration = state.iteration

@@ -24,7 +24,8 @@ public struct Boxes {
 
     /// Boxes with x coordinates multiplied by `x` and y coordinates by `y`.
     public func scaled(x: Double, y: Double) throws -> Boxes {
-        let factors = try Tensor([Float(x), Float(y), Float(x), Float(y)]).to(tensor.dtype, tensor.device)
+        // Rounded once, to the boxes' own precision (float64 boxes keep float64 factors).
+        let factors = try Tensor([x, y, x, y]).to(tensor.dtype, tensor.device)
         return Boxes(try tensor * factors)
     }
 

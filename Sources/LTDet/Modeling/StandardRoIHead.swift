@@ -173,16 +173,8 @@ public class StandardRoIHead: Module {
             let decoded = try coder.decode(boxes: proposals[i].boxes, deltas: perImageDeltas[i], maxShape: meta.inputSize)
             let original = try Boxes(decoded.reshape(-1, 4)).scaled(x: 1 / meta.scaleFactor.x, y: 1 / meta.scaleFactor.y)
                 .tensor.reshape(-1, c, 4)
-            let classScores = try perImageScores[i].slice(dim: 1, end: c)
-            let candidates = try classScores.gt(config.scoreThreshold).nonzero()
-            let roi = try candidates.select(dim: 1, index: 0)
-            let label = try candidates.select(dim: 1, index: 1)
-            let flat = try roi * Tensor(scalar: Double(c), dtype: .int64) + label
-            let boxes = try original.reshape(-1, 4).index(flat)
-            let score = try classScores.reshape(-1).index(flat)
-            let keep = try DetectionOps.batchedNMS(boxes: boxes, scores: score, classes: label, iouThreshold: config.iouThreshold)
-                .slice(dim: 0, end: config.maxPerImage)
-            var detections = Detections(boxes: try boxes.index(keep), scores: try score.index(keep), labels: try label.index(keep))
+            var detections = try Self.multiclassNMS(
+                boxes: original, scores: perImageScores[i].slice(dim: 1, end: c), config: config)
             if let maskHead {
                 detections.masks = try predictMasks(
                     maskHead, features: levels, imageIndex: i, detections: detections, meta: meta, threshold: config.maskThreshold)
@@ -192,6 +184,22 @@ public class StandardRoIHead: Module {
             }
             return detections
         }
+    }
+
+    /// mmdet's `multiclass_nms`: every (RoI, class) pair scoring above `score_thr` is a candidate with that class's
+    /// box; NMS within each class; the best `max_per_img` kept, by descending score. `boxes` N x C x 4,
+    /// `scores` N x C (background column dropped).
+    public static func multiclassNMS(boxes: Tensor, scores: Tensor, config: RCNNTestConfig) throws -> Detections {
+        let c = scores.size(1)
+        let candidates = try scores.gt(config.scoreThreshold).nonzero()
+        let roi = try candidates.select(dim: 1, index: 0)
+        let label = try candidates.select(dim: 1, index: 1)
+        let flat = try roi * Tensor(scalar: Double(c), dtype: .int64) + label
+        let kept = try boxes.reshape(-1, 4).index(flat)
+        let score = try scores.reshape(-1).index(flat)
+        let keep = try DetectionOps.batchedNMS(boxes: kept, scores: score, classes: label, iouThreshold: config.iouThreshold)
+            .slice(dim: 0, end: config.maxPerImage)
+        return Detections(boxes: try kept.index(keep), scores: try score.index(keep), labels: try label.index(keep))
     }
 
     /// Masks of the detections (boxes in original pixels of the possibly flipped image), pasted unflipped.

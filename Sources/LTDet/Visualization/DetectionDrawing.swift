@@ -24,29 +24,37 @@ public enum DetectionDrawing {
         minScore: Double = 0.3, withGroundTruth: Bool = false
     ) throws -> [String] {
         let byImage = Dictionary(grouping: results, by: \.imageId)
-        var names: [Int: String] = [:]
-        for label in 0..<dataset.labels.count { names[dataset.labels.categoryID(forLabel: label)] = dataset.labels.names[label] }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var written: [String] = []
         for image in dataset.images where written.count < limit {
             guard let detections = byImage[image.id] else { continue }
-            let picture = try ImageFile.read(image.path)
-            let overlay = InstanceOverlay(enlargement: max(1, 480 / max(picture.width, picture.height)))
-            var canvas = try overlay.render(instances(detections, categoryNames: names, minScore: minScore), on: picture)
-            if withGroundTruth {
-                let truth = image.instances.map { instance in
-                    InstanceOverlay.Instance(
-                        box: instance.box, label: dataset.labels.names[instance.label],
-                        mask: instance.mask?.rasterized(width: picture.width, height: picture.height))
-                }
-                canvas = try sideBySide([("ground truth", try overlay.render(truth, on: picture)),
-                                         ("predictions (score >= \(minScore))", canvas)])
-            }
+            let canvas = try picture(
+                of: image, results: detections, dataset: dataset, minScore: minScore, withGroundTruth: withGroundTruth)
             let path = (directory as NSString).appendingPathComponent("\(image.id).png")
             try canvas.write(to: path)
             written.append(path)
         }
         return written
+    }
+
+    /// One image with its detections scoring >= `minScore` drawn, enlarged so that small images stay legible;
+    /// with `withGroundTruth` its ground truth on the left and the detections on the right.
+    public static func picture(
+        of image: DatasetImage, results: [DetectionResult], dataset: InstanceDataset, minScore: Double, withGroundTruth: Bool
+    ) throws -> Canvas {
+        var names: [Int: String] = [:]
+        for label in 0..<dataset.labels.count { names[dataset.labels.categoryID(forLabel: label)] = dataset.labels.names[label] }
+        let picture = try ImageFile.read(image.path)
+        let overlay = InstanceOverlay(enlargement: max(1, 480 / max(picture.width, picture.height)))
+        let canvas = try overlay.render(instances(results, categoryNames: names, minScore: minScore), on: picture)
+        guard withGroundTruth else { return canvas }
+        let truth = image.instances.map { instance in
+            InstanceOverlay.Instance(
+                box: instance.box, label: dataset.labels.names[instance.label],
+                mask: instance.mask?.rasterized(width: picture.width, height: picture.height))
+        }
+        return try sideBySide([("ground truth", try overlay.render(truth, on: picture)),
+                               ("predictions (score >= \(minScore))", canvas)])
     }
 
     /// Panels left to right, each under its caption, separated by a white gap.

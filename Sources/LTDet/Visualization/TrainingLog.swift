@@ -31,7 +31,7 @@ public struct TrainingLog: Sendable {
                 throw TrainingLogError("\(path): line \(n + 1): not a log entry (a JSON object with mode, epoch and iter)")
             }
             var values: [String: Double] = [:]
-            for (key, value) in object where !["mode", "epoch", "iter"].contains(key) {
+            for (key, value) in object where !["mode", "epoch", "iter", "inner_iter", "epoch_iters"].contains(key) {
                 if let number = value as? Double { values[key] = number }
             }
             entries.append(Entry(mode: mode, epoch: epoch, iteration: iteration, values: values))

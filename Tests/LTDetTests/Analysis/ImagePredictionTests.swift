@@ -31,6 +31,19 @@ import Testing
             #expect(a == b)
         }
 
+        // The training run stored its classes in the checkpoint: prediction needs no annotation file.
+        let stored = try #require(try Checkpoint.read(checkpoint).classes)
+        #expect(stored.names == val.labels.names && stored.categoryIDs == val.labels.categoryIDs)
+        let train = try experiment.loadDataset(experiment.config.data.train, training: true)
+        #expect(stored.trainingImages == train.labels.categoryIDs.map { id in train.imageCategories.filter { $0.contains(id) }.count })
+        var withoutFiles = experiment.config
+        withoutFiles.data.val.annFile = root.appendingPathComponent("missing.json").path
+        let fromCheckpoint = try ImagePrediction(
+            experiment: DetectionExperiment(config: withoutFiles, workDirectory: work), checkpoint: checkpoint, files: files,
+            categories: nil)
+        #expect(fromCheckpoint.results.map(\.score) == prediction.results.map(\.score))
+        #expect(fromCheckpoint.images.categories.map(\.name) == categories.map(\.name))
+
         let out = root.appendingPathComponent("predict").path
         let pictures = try prediction.write(to: out, minScore: 0)
         #expect(pictures.count == files.count)

@@ -9,11 +9,12 @@ import Torch
 /// collective, close to its timeout on a large set.
 public enum ShardedInference {
     public static func predict(
-        model: MaskRCNN, dataset: InstanceDataset, pipeline: SamplePipeline, workers: Int,
+        model: MaskRCNN, dataset: InstanceDataset, pipeline: SamplePipeline, views: [TestView] = [], workers: Int,
         errorPolicy: DataLoader.ErrorPolicy, group: ProcessGroup
     ) throws -> [DetectionResult] {
         let mine = try DetectionInference.predict(
-            model: model, dataset: dataset, pipeline: pipeline, batchSize: 1, workers: workers, errorPolicy: errorPolicy,
+            model: model, dataset: dataset, pipeline: pipeline, views: views, batchSize: 1, workers: workers,
+            errorPolicy: errorPolicy,
             shard: Shard(rank: group.rank, worldSize: group.worldSize))
         return try gather(mine, group: group, imageOrder: dataset.images.map(\.id))
     }

@@ -43,7 +43,9 @@ final class LoggerHook: TrainerHook {
             entry["lr"] = run.learningRate
             entry["memory"] = Self.peakResidentMiB()
             entry["eta"] = eta
-            try run.log.append(mode: "train", epoch: run.state.epoch, iteration: iteration, values: entry)
+            try run.log.append(
+                mode: "train", epoch: run.state.epoch, iteration: iteration,
+                inEpoch: EpochPosition(iteration: run.state.positionInEpoch, length: run.iterationsInEpoch), values: entry)
             window = [:]
             windowCount = 0
         }
