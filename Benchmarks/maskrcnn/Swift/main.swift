@@ -158,12 +158,22 @@ var mode = args.count > 1 ? args[1] : ""
 let iterative = mode.hasSuffix("-iterative")
 if iterative { mode = String(mode.dropLast("-iterative".count)) }
 let roiHead = iterative ? "IterativeRoIHead" : nil
+/// REPS at `index`, or `fallback` when absent; the medians need at least one timed step after the warm-up.
+func repetitions(at index: Int, fallback: Int) -> Int {
+    guard args.count > index else { return fallback }
+    guard let reps = Int(args[index]), reps >= 1 else {
+        FileHandle.standardError.write(Data("bench-maskrcnn: REPS must be a whole number >= 1, got '\(args[index])'\n".utf8))
+        exit(2)
+    }
+    return reps
+}
+
 switch mode {
 case "r50" where args.count > 2:
     try r50(
-        inputs: args[2], reps: args.count > 3 ? Int(args[3])! : 3,
+        inputs: args[2], reps: repetitions(at: 3, fallback: 3),
         outDir: args.count > 4 ? URL(fileURLWithPath: args[4]) : nil, roiHeadType: roiHead)
-case "demo": try demo(reps: args.count > 2 ? Int(args[2])! : 10, roiHeadType: roiHead)
+case "demo": try demo(reps: repetitions(at: 2, fallback: 10), roiHeadType: roiHead)
 default:
     print("usage: bench-maskrcnn r50[-iterative] INPUTS.safetensors [REPS] [OUT_DIR] | bench-maskrcnn demo[-iterative] [REPS]")
     exit(2)
