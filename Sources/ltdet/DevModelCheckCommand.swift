@@ -56,10 +56,12 @@ struct DevModelCheckCommand: ParsableCommand {
             result["nms.keep"] = try DetectionOps.nms(
                 boxes: boxes, scores: inputs["nms.scores"]!, iouThreshold: value("nms.iou_threshold"))
         }
-        if let boxes = inputs["batched_nms.boxes"] {
-            result["batched_nms.keep"] = try DetectionOps.batchedNMS(
-                boxes: boxes, scores: inputs["batched_nms.scores"]!, classes: inputs["batched_nms.classes"]!,
-                iouThreshold: value("batched_nms.iou_threshold"))
+        for name in ["batched_nms", "batched_nms_large"] {
+            if let boxes = inputs["\(name).boxes"] {
+                result["\(name).keep"] = try DetectionOps.batchedNMS(
+                    boxes: boxes, scores: inputs["\(name).scores"]!, classes: inputs["\(name).classes"]!,
+                    iouThreshold: value("\(name).iou_threshold"))
+            }
         }
         if let sizes = inputs["anchors.feature_sizes"] {
             let hw = try sizes.toArray(Int64.self)

@@ -34,4 +34,26 @@ import Testing
         #expect(perClass == [3, 1, 2])
         #expect(try DetectionOps.nms(boxes: try Tensor.zeros([0, 4]), scores: try Tensor.zeros([0]), iouThreshold: 0.5).count == 0)
     }
+
+    /// Per-class NMS equals plain NMS run on each class's boxes alone, the kept boxes merged in score order.
+    @Test func batchedNMSIsPlainNMSPerClassMergedByScore() throws {
+        let g = try Generator(seed: 7)
+        let n = 600
+        let xy = try Tensor.rand([n, 2], generator: g) * 100.0
+        let boxes = try Tensor.cat([xy, xy + Tensor.rand([n, 2], generator: g) * 40.0 + 1.0], dim: 1)
+        let scores = try Tensor.rand([n], generator: g)
+        let classes = try Tensor.randint(0, 9, [n], generator: g)
+        let got = try DetectionOps.batchedNMS(boxes: boxes, scores: scores, classes: classes, iouThreshold: 0.5)
+            .toArray(Int.self)
+        var kept: [Int] = []
+        for c in 0..<9 {
+            let members = try classes.eq(Double(c)).nonzero().reshape(-1)
+            let keep = try DetectionOps.nms(boxes: boxes.index(members), scores: scores.index(members), iouThreshold: 0.5)
+            kept += try members.index(keep).toArray(Int.self)
+        }
+        let s = try scores.toArray(Float.self)
+        kept.sort { s[$0] != s[$1] ? s[$0] > s[$1] : $0 < $1 }
+        #expect(got == kept)
+        #expect(got.count > 9 && got.count < n)
+    }
 }

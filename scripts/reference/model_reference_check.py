@@ -1,7 +1,8 @@
 """LTDet's Mask R-CNN parts against references on fresh random inputs (driven by check_model.sh).
 
 - torchvision (identical weights): ResNet-50 (frozen BN) + FPN features (torchvision.ops.FeaturePyramidNetwork
-  with LastLevelMaxPool, mapped to mmdet names), roi_align values and input gradients, nms and batched_nms keep sets.
+  with LastLevelMaxPool, mapped to mmdet names), roi_align values and input gradients, nms and batched_nms keep sets (batched_nms at a small size, where
+  torchvision offsets the classes' coordinates, and at a test-time box head's size, where it loops over classes).
 - An independent implementation of mmdet 2.x's formulas written here: anchors and valid flags
   (AnchorGenerator), DeltaXYWHBBoxCoder encode/decode, MaxIoUAssigner, and the RoI level mapping.
 
@@ -94,14 +95,23 @@ def nms_inputs(g):
     boxes, scores = random_boxes(g, 300, extent=60), torch.rand(300, generator=g)
     classes = torch.randint(0, 7, (300,), generator=g)
     bboxes, bscores = random_boxes(g, 300, extent=40), torch.rand(300, generator=g)
+    # Large: a test-time box head's candidates (600 RoIs x 20 classes), where torchvision's batched_nms runs
+    # its per-class loop instead of the coordinate-offset trick (numel > 4000 on the CPU). Distinct scores:
+    # that loop orders the kept boxes with an unstable sort, so tied scores could come out in either order.
+    lboxes = random_boxes(g, 12000, extent=300, max_side=80)
+    lscores = (torch.randperm(12000, generator=g).float() + 1) / 12001
+    lclasses = torch.randint(0, 20, (12000,), generator=g)
     inputs = {
         "nms.boxes": boxes, "nms.scores": scores, "nms.iou_threshold": torch.tensor(0.5),
         "batched_nms.boxes": bboxes, "batched_nms.scores": bscores, "batched_nms.classes": classes,
         "batched_nms.iou_threshold": torch.tensor(0.6),
+        "batched_nms_large.boxes": lboxes, "batched_nms_large.scores": lscores, "batched_nms_large.classes": lclasses,
+        "batched_nms_large.iou_threshold": torch.tensor(0.5),
     }
     expected = {
         "nms.keep": torchvision.ops.nms(boxes, scores, 0.5),
         "batched_nms.keep": torchvision.ops.batched_nms(bboxes, bscores, classes, 0.6),
+        "batched_nms_large.keep": torchvision.ops.batched_nms(lboxes, lscores, lclasses, 0.5),
     }
     return inputs, expected
 
@@ -243,7 +253,7 @@ def main():
     for name in ["roi_align.pooled", "roi_align.grad_input"]:
         d = (got[name] - expected[name]).abs().max().item()
         report(name, d < 1e-4, f"max |diff| = {d:.2e}")
-    for name in ["nms.keep", "batched_nms.keep"]:
+    for name in ["nms.keep", "batched_nms.keep", "batched_nms_large.keep"]:
         a, b = got[name].tolist(), expected[name].tolist()
         report(name, a == b, f"{len(a)} kept, torchvision {len(b)}, identical order: {a == b}")
     anchor_diff = max((got[k] - expected[k]).abs().max().item() if expected[k].numel() else 0.0

@@ -245,6 +245,8 @@ int ct_roi_align(ct_tensor input, ct_tensor rois, double spatial_scale, int64_t 
                  int64_t sampling_ratio, int aligned, ct_tensor *out);
 /* Greedy NMS over boxes (N x 4, x1 y1 x2 y2) with scores (N); returns kept indices by score order. */
 int ct_nms(ct_tensor boxes, ct_tensor scores, double iou_threshold, ct_tensor *out);
+/* The same within each class (classes: N integers); boxes of different classes never suppress each other. */
+int ct_batched_nms(ct_tensor boxes, ct_tensor scores, ct_tensor classes, double iou_threshold, ct_tensor *out);
 
 /* Mixed precision (amp.cpp). Autocast state is the calling thread's: set it on the thread that runs the
  * forward pass. Dtypes use the scalar type numbering above. */

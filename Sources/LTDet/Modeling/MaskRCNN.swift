@@ -66,7 +66,10 @@ public final class MaskRCNN: Module {
     }
 
     /// P2..P6.
-    public func features(_ images: Tensor) throws -> [Tensor] { try neck(backbone(images)) }
+    public func features(_ images: Tensor) throws -> [Tensor] {
+        let stages = try StageProfiler.measure("backbone") { try backbone(images) }
+        return try StageProfiler.measure("fpn") { try neck(stages) }
+    }
 
     /// The context of a training step at this position: the model's sampling generator and collectives.
     public func stepContext(iteration: Int = 0, epoch: Int = 1) -> TrainingStepContext {
@@ -82,9 +85,11 @@ public final class MaskRCNN: Module {
         }
         for m in frozenNormalization.modules where m.isTraining { m.eval() }
         let features = try features(images)
-        let rpnOutput = try rpnHead(features)
+        let rpnOutput = try StageProfiler.measure("rpn.head") { try rpnHead(features) }
         var losses = try rpnHead.loss(rpnOutput, metas: metas, targets: targets, generator: context.generator)
-        let proposals = try rpnHead.proposals(rpnOutput, metas: metas, config: config.trainCfg.rpnProposal)
+        let proposals = try StageProfiler.measure("rpn.proposals") {
+            try rpnHead.proposals(rpnOutput, metas: metas, config: config.trainCfg.rpnProposal)
+        }
         let second = try roiHead.loss(
             features: features, proposals: proposals, targets: targets, metas: metas, context: context)
         losses.merge(second.losses) { a, _ in a }
@@ -95,7 +100,10 @@ public final class MaskRCNN: Module {
     public func predict(images: Tensor, metas: [ImageMeta]) throws -> [Detections] {
         try withNoGrad {
             let features = try features(images)
-            let proposals = try rpnHead.proposals(rpnHead(features), metas: metas, config: config.testCfg.rpn)
+            let rpnOutput = try StageProfiler.measure("rpn.head") { try rpnHead(features) }
+            let proposals = try StageProfiler.measure("rpn.proposals") {
+                try rpnHead.proposals(rpnOutput, metas: metas, config: config.testCfg.rpn)
+            }
             return try roiHead.predict(features: features, proposals: proposals, metas: metas, config: config.testCfg.rcnn)
         }
     }

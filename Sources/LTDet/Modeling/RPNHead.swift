@@ -112,34 +112,40 @@ public final class RPNHead: Module {
         let (logits, deltas) = try flatten(output)
         let device = logits.device
         let sizes = featureSizes(output)
-        let anchors = try Tensor.cat(anchorGenerator.anchors(featureSizes: sizes, device: device), dim: 0)
+        let anchors = try StageProfiler.measure("rpn.anchors") {
+            try Tensor.cat(anchorGenerator.anchors(featureSizes: sizes, device: device), dim: 0)
+        }
         var sampledLogits: [Tensor] = []
         var sampledLabels: [Tensor] = []
         var positiveDeltas: [Tensor] = []
         var positiveTargets: [Tensor] = []
         var numSamples = 0
         for (i, (meta, target)) in zip(metas, targets).enumerated() {
-            let valid = try Tensor.cat(
-                anchorGenerator.validFlags(featureSizes: sizes, validSize: meta.paddedSize(), device: device), dim: 0)
-            let validIndices = try valid.nonzero().reshape(-1)
-            let sample = try sampler.sample(
-                boxes: anchors.index(validIndices), gtBoxes: target.boxes.to(device), gtLabels: target.labels.to(device),
-                assigner: assigner, generator: generator)
-            let pos = try validIndices.index(sample.positiveIndices)
-            let neg = try validIndices.index(sample.negativeIndices)
-            let imageLogits = try logits[i]
-            sampledLogits += [try imageLogits.index(pos), try imageLogits.index(neg)]
-            sampledLabels += [try Tensor.ones([pos.size(0)], device: device), try Tensor.zeros([neg.size(0)], device: device)]
-            positiveDeltas.append(try deltas[i].index(pos))
-            positiveTargets.append(try coder.encode(proposals: sample.positiveBoxes, targets: sample.positiveGtBoxes))
-            numSamples += pos.size(0) + neg.size(0)
+            try StageProfiler.measure("rpn.assign+sample") {
+                let valid = try Tensor.cat(
+                    anchorGenerator.validFlags(featureSizes: sizes, validSize: meta.paddedSize(), device: device), dim: 0)
+                let validIndices = try valid.nonzero().reshape(-1)
+                let sample = try sampler.sample(
+                    boxes: anchors.index(validIndices), gtBoxes: target.boxes.to(device), gtLabels: target.labels.to(device),
+                    assigner: assigner, generator: generator)
+                let pos = try validIndices.index(sample.positiveIndices)
+                let neg = try validIndices.index(sample.negativeIndices)
+                let imageLogits = try logits[i]
+                sampledLogits += [try imageLogits.index(pos), try imageLogits.index(neg)]
+                sampledLabels += [try Tensor.ones([pos.size(0)], device: device), try Tensor.zeros([neg.size(0)], device: device)]
+                positiveDeltas.append(try deltas[i].index(pos))
+                positiveTargets.append(try coder.encode(proposals: sample.positiveBoxes, targets: sample.positiveGtBoxes))
+                numSamples += pos.size(0) + neg.size(0)
+            }
         }
-        let normaliser = Double(max(numSamples, 1))
-        let cls = try Functional.binaryCrossEntropyWithLogits(
-            Tensor.cat(sampledLogits), Tensor.cat(sampledLabels), reduction: .sum) / normaliser
-        let bbox = try Functional.l1Loss(Tensor.cat(positiveDeltas), Tensor.cat(positiveTargets), reduction: .sum)
-            / normaliser
-        return ["loss_rpn_cls": cls, "loss_rpn_bbox": bbox]
+        return try StageProfiler.measure("rpn.loss") {
+            let normaliser = Double(max(numSamples, 1))
+            let cls = try Functional.binaryCrossEntropyWithLogits(
+                Tensor.cat(sampledLogits), Tensor.cat(sampledLabels), reduction: .sum) / normaliser
+            let bbox = try Functional.l1Loss(Tensor.cat(positiveDeltas), Tensor.cat(positiveTargets), reduction: .sum)
+                / normaliser
+            return ["loss_rpn_cls": cls, "loss_rpn_bbox": bbox]
+        }
     }
 
     /// Per image: the top `nmsPre` anchors of each level by objectness, decoded and clipped to the input,

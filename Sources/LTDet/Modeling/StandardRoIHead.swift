@@ -66,33 +66,41 @@ public class StandardRoIHead: Module {
         context: TrainingStepContext
     ) throws -> (losses: [String: Tensor], metrics: [String: Double]) {
         let levels = Array(features.prefix(4))
-        let samples = try zip(proposals, targets).map { p, t in
-            try sampler.sample(
-                boxes: p.boxes, gtBoxes: t.boxes.to(p.boxes.device), gtLabels: t.labels.to(p.boxes.device),
-                assigner: assigner, generator: context.generator)
+        let (samples, rois) = try StageProfiler.measure("roi.assign+sample") {
+            let samples = try zip(proposals, targets).map { p, t in
+                try sampler.sample(
+                    boxes: p.boxes, gtBoxes: t.boxes.to(p.boxes.device), gtLabels: t.labels.to(p.boxes.device),
+                    assigner: assigner, generator: context.generator)
+            }
+            return (samples, try sampledRoIs(samples, levels: levels, targets: targets, metas: metas))
         }
-        let rois = try sampledRoIs(samples, levels: levels, targets: targets, metas: metas)
         var terms = try boxHeadLoss(rois, context: context)
         terms.metrics["num_pos_rois"] = Double(samples.reduce(0) { $0 + $1.numPositives })
 
         if let maskHead {
             let positiveRoIs = try makeRoIs(samples.map(\.positiveBoxes))
-            let logits = try maskHead(maskPooler(levels, rois: positiveRoIs))
-            let maskTargets = try Tensor.cat(zip(samples, zip(targets, metas)).map { sample, item in
-                let (target, meta) = item
-                if let outlines = target.maskOutlines {
-                    return try PolygonMaskTargets.targets(
-                        positiveBoxes: sample.positiveBoxes, gtIndices: sample.positiveGtIndices, outlines: outlines,
-                        imageWidth: meta.width, imageHeight: meta.height, size: maskSize)
-                }
-                guard let masks = target.masks else {
-                    throw TorchError("Mask R-CNN training needs ground-truth masks for every image")
-                }
-                return try FCNMaskHead.targets(
-                    positiveBoxes: sample.positiveBoxes, gtIndices: sample.positiveGtIndices, gtMasks: masks, size: maskSize)
-            })
+            let pooled = try StageProfiler.measure("roi.mask_roialign") { try maskPooler(levels, rois: positiveRoIs) }
+            let logits = try StageProfiler.measure("roi.mask_head") { try maskHead(pooled) }
+            let maskTargets = try StageProfiler.measure("roi.mask_targets") {
+                try Tensor.cat(zip(samples, zip(targets, metas)).map { sample, item in
+                    let (target, meta) = item
+                    if let outlines = target.maskOutlines {
+                        return try PolygonMaskTargets.targets(
+                            positiveBoxes: sample.positiveBoxes, gtIndices: sample.positiveGtIndices, outlines: outlines,
+                            imageWidth: meta.width, imageHeight: meta.height, size: maskSize)
+                    }
+                    guard let masks = target.masks else {
+                        throw TorchError("Mask R-CNN training needs ground-truth masks for every image")
+                    }
+                    return try FCNMaskHead.targets(
+                        positiveBoxes: sample.positiveBoxes, gtIndices: sample.positiveGtIndices, gtMasks: masks,
+                        size: maskSize)
+                })
+            }
             let positiveLabels = try Tensor.cat(samples.map(\.positiveLabels))
-            terms.losses["loss_mask"] = try maskHead.loss(logits: logits, targets: maskTargets, labels: positiveLabels)
+            terms.losses["loss_mask"] = try StageProfiler.measure("roi.mask_loss") {
+                try maskHead.loss(logits: logits, targets: maskTargets, labels: positiveLabels)
+            }
         }
         return (terms.losses, terms.metrics)
     }
@@ -100,11 +108,14 @@ public class StandardRoIHead: Module {
     /// The box head's loss terms over one step's sampled RoIs: its first pass, then every long-tail
     /// component's rows, then the loss of each pass (one for this head).
     public func boxHeadLoss(_ rois: SampledRoIs, context: TrainingStepContext) throws -> LossTerms {
-        let first = try bboxHead(rois.roiFeatures)
+        let first = try StageProfiler.measure("roi.box_head") { try bboxHead(rois.roiFeatures) }
         let extraRows = try longTailComponents.compactMap {
             try $0.extraRows(for: rois, shared: first.sharedFeatures, context: context)
         }
-        return try boxLoss(first: first, rois: rois, extra: try bboxHead.predictions(for: extraRows), context: context)
+        let extra = try bboxHead.predictions(for: extraRows)
+        return try StageProfiler.measure("roi.box_loss") {
+            try boxLoss(first: first, rois: rois, extra: extra, context: context)
+        }
     }
 
     /// The box head's loss terms given its first pass over the sampled RoIs (the iterative head overrides it).
@@ -151,7 +162,8 @@ public class StandardRoIHead: Module {
             instanceOffset += target.count
         }
         return SampledRoIs(
-            rois: rois, roiFeatures: try boxPooler(levels, rois: rois), labels: try Tensor.cat(labels),
+            rois: rois, roiFeatures: try StageProfiler.measure("roi.box_roialign") { try boxPooler(levels, rois: rois) },
+            labels: try Tensor.cat(labels),
             boxTargets: try Tensor.cat(deltas), instanceIDs: try Tensor.cat(ids), imageIndices: try Tensor.cat(images),
             isGroundTruth: try Tensor.cat(groundTruth), targets: targets, metas: metas, featureMaps: levels)
     }
@@ -162,7 +174,8 @@ public class StandardRoIHead: Module {
     ) throws -> [Detections] {
         let levels = Array(features.prefix(4))
         let rois = try makeRoIs(proposals.map(\.boxes))
-        let output = try boxPredictions(boxPooler(levels, rois: rois))
+        let pooled = try StageProfiler.measure("roi.box_roialign") { try boxPooler(levels, rois: rois) }
+        let output = try StageProfiler.measure("roi.box_head") { try boxPredictions(pooled) }
         let scores = try bboxHead.classificationLoss.scores(output.logits)
         let counts = proposals.map { $0.boxes.size(0) }
         let perImageScores = try scores.split(sizes: counts)
@@ -170,11 +183,13 @@ public class StandardRoIHead: Module {
         let c = bboxHead.numClasses
         return try metas.indices.map { i in
             let meta = metas[i]
-            let decoded = try coder.decode(boxes: proposals[i].boxes, deltas: perImageDeltas[i], maxShape: meta.inputSize)
-            let original = try Boxes(decoded.reshape(-1, 4)).scaled(x: 1 / meta.scaleFactor.x, y: 1 / meta.scaleFactor.y)
-                .tensor.reshape(-1, c, 4)
-            var detections = try Self.multiclassNMS(
-                boxes: original, scores: perImageScores[i].slice(dim: 1, end: c), config: config)
+            var detections = try StageProfiler.measure("roi.box_postprocess (nms)") {
+                let decoded = try coder.decode(boxes: proposals[i].boxes, deltas: perImageDeltas[i], maxShape: meta.inputSize)
+                let original = try Boxes(decoded.reshape(-1, 4)).scaled(x: 1 / meta.scaleFactor.x, y: 1 / meta.scaleFactor.y)
+                    .tensor.reshape(-1, c, 4)
+                return try Self.multiclassNMS(
+                    boxes: original, scores: perImageScores[i].slice(dim: 1, end: c), config: config)
+            }
             if let maskHead {
                 detections.masks = try predictMasks(
                     maskHead, features: levels, imageIndex: i, detections: detections, meta: meta, threshold: config.maskThreshold)
@@ -212,7 +227,8 @@ public class StandardRoIHead: Module {
         if k == 0 { return try Tensor.zeros([0, h, w], dtype: .uint8) }
         let inputBoxes = try Boxes(detections.boxes).scaled(x: meta.scaleFactor.x, y: meta.scaleFactor.y).tensor
         let rois = try Tensor.cat([Tensor.full([k, 1], Double(imageIndex), device: inputBoxes.device), inputBoxes], dim: 1)
-        let logits = try maskHead(maskPooler(features, rois: rois))
+        let pooled = try StageProfiler.measure("roi.mask_roialign") { try maskPooler(features, rois: rois) }
+        let logits = try StageProfiler.measure("roi.mask_head") { try maskHead(pooled) }
         let rows = try Tensor.arange(k, device: logits.device) * Tensor(scalar: Double(maskHead.numClasses), dtype: .int64)
             + detections.labels
         var probabilities = try logits.reshape(k * maskHead.numClasses, maskSize, maskSize).index(rows).sigmoid()
@@ -221,6 +237,8 @@ public class StandardRoIHead: Module {
             probabilities = try probabilities.flip([2])
             boxes = try Boxes(boxes).flippedHorizontally(width: w).tensor
         }
-        return try pasteMasks(probabilities, boxes: boxes, height: h, width: w, threshold: threshold)
+        return try StageProfiler.measure("roi.mask_paste") {
+            try pasteMasks(probabilities, boxes: boxes, height: h, width: w, threshold: threshold)
+        }
     }
 }

@@ -26,19 +26,21 @@ public enum DetectionOps {
     /// Greedy non-maximum suppression over boxes (N x 4, x1 y1 x2 y2): indices kept, by descending score
     /// (equal scores keep input order). A box is suppressed when its IoU with a kept box exceeds the threshold.
     public static func nms(boxes: Tensor, scores: Tensor, iouThreshold: Double) throws -> Tensor {
+        StageProfiler.countHostRead()
         let (b, s) = (try boxes.fullPrecision(), try scores.fullPrecision())
         return try Autocast.disabled { try Tensor.make { ct_nms(b.handle, s.handle, iouThreshold, $0) } }
     }
 
-    /// NMS within each class (torchvision `batched_nms`): boxes of different classes never suppress each other.
-    /// Implemented with the coordinate-offset trick: each class is moved to its own region of the plane.
+    /// NMS within each class (torchvision's and mmdet's `batched_nms`): boxes of different classes never
+    /// suppress each other. Each class is suppressed on its own, as their per-class loop for large inputs: a box
+    /// is compared only with its own class's boxes (the coordinate-offset trick compares all pairs).
     public static func batchedNMS(boxes: Tensor, scores: Tensor, classes: Tensor, iouThreshold: Double) throws
         -> Tensor
     {
-        if boxes.size(0) == 0 { return try Tensor.zeros([0], dtype: .int64, device: boxes.device) }
-        let maxCoordinate = try boxes.max().item()
-        let offsets = try classes.to(boxes.dtype) * (maxCoordinate + 1)
-        let shifted = try boxes + offsets.unsqueeze(dim: 1)
-        return try nms(boxes: shifted, scores: scores, iouThreshold: iouThreshold)
+        StageProfiler.countHostRead()
+        let (b, s) = (try boxes.fullPrecision(), try scores.fullPrecision())
+        return try Autocast.disabled {
+            try Tensor.make { ct_batched_nms(b.handle, s.handle, classes.handle, iouThreshold, $0) }
+        }
     }
 }

@@ -41,7 +41,11 @@ extension Tensor {
     }
 
     /// Indices of the non-zero elements, one row per element (N x rank, int64).
-    public func nonzero() throws -> Tensor { try .make { ct_nonzero(handle, $0) } }
+    /// The number of rows depends on the values: a host read (see `StageProfiler`).
+    public func nonzero() throws -> Tensor {
+        StageProfiler.countHostRead()
+        return try .make { ct_nonzero(handle, $0) }
+    }
 
     /// Counts of each non-negative integer value, optionally weighted.
     public func bincount(weights: Tensor? = nil, minLength: Int = 0) throws -> Tensor {
