@@ -15,6 +15,7 @@ struct DevCommand: ParsableCommand {
             DevDatasetCommand.self,
             DevMasksCommand.self,
             DevMFSCommand.self,
+            DevDeviceCheckCommand.self,
         ]
     )
 }

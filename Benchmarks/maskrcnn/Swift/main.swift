@@ -1,6 +1,7 @@
 // Mask R-CNN timing: one training iteration (forward, backward, SGD step) and one inference, medians over
 // repetitions after a warm-up, plus the process's peak resident memory.
-//   bench-maskrcnn r50 INPUTS.safetensors [REPS]   R50-FPN on images/targets written by torchvision_bench.py
+//   bench-maskrcnn r50 INPUTS.safetensors [REPS] [DEVICE]   R50-FPN on images/targets written by
+//                                                  torchvision_bench.py, on DEVICE (cpu, cuda, cuda:N; default cpu)
 //   bench-maskrcnn demo [REPS]                     the demo preset: batch 4, 160 px, 20 classes
 //   r50-iterative, demo-iterative                  the same with PCB's iterative RoI head (3 box-head passes)
 // Threads: LTDET_NUM_THREADS.
@@ -28,8 +29,12 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
 
 /// Times `reps` training steps and inferences (after one warm-up each) and prints one JSON line.
 func run(
-    name: String, model: MaskRCNN, images: Tensor, metas: [ImageMeta], targets: [DetectionTargets], reps: Int, lr: Double
+    name: String, model: MaskRCNN, images: Tensor, metas: [ImageMeta], targets: [DetectionTargets], reps: Int, lr: Double,
+    device: Device = .cpu
 ) throws {
+    try model.move(to: device)
+    let images = try images.to(device)
+    let targets = try targets.map { try $0.to(device) }
     let optimizer = SGD(model.trainableParameters(), lr: lr, momentum: 0.9, weightDecay: 1e-4)
     var train: [Double] = []
     model.train()
@@ -40,6 +45,8 @@ func run(
             try optimizer.zeroGrad()
             try total.backward()
             try optimizer.step()
+            // Waits for the device (queued work ends with the step), as torch.cuda.synchronize on the peer side.
+            _ = try total.item()
         }
         if i > 0 { train.append(t) }
     }
@@ -48,21 +55,25 @@ func run(
     var infer: [Double] = []
     var found = 0
     for i in 0...reps {
-        let t = try seconds { found = try model.predict(images: images, metas: metas).reduce(0) { $0 + $1.count } }
+        let t = try seconds {
+            let detections = try model.predict(images: images, metas: metas)
+            found = detections.reduce(0) { $0 + $1.count }
+            if let last = detections.last, last.count > 0 { _ = try last.scores.sum().item() }  // the device is done
+        }
         if i > 0 { infer.append(t) }
     }
     let line: [String: Any] = [
         "framework": "ltdet", "model": name, "threads": Runtime.numThreads, "images": images.size(0),
         "input": [images.size(2), images.size(3)], "train_step_s": median(train), "train_runs_s": train,
         "inference_s": median(infer), "inference_runs_s": infer, "detections": found,
-        "peak_rss_mb_after_train": trainPeak, "peak_rss_mb": peakRSSMegabytes(),
+        "peak_rss_mb_after_train": trainPeak, "peak_rss_mb": peakRSSMegabytes(), "device": device.description,
     ]
     let data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
     print(String(decoding: data, as: UTF8.self))
 }
 
 /// `roiHeadType`: `IterativeRoIHead` for the *-iterative modes, else nil (mmdet's standard head).
-func r50(inputs path: String, reps: Int, roiHeadType: String?) throws {
+func r50(inputs path: String, reps: Int, roiHeadType: String?, device: Device) throws {
     let file = try Safetensors.load(from: URL(fileURLWithPath: path)).tensors
     let images = file["images"]!
     let n = images.size(0)
@@ -79,7 +90,9 @@ func r50(inputs path: String, reps: Int, roiHeadType: String?) throws {
     config.roiHead.type = roiHeadType
     Runtime.manualSeed(0)
     let model = try MaskRCNN(config: config, seed: 0)
-    try run(name: "maskrcnn_r50_fpn", model: model, images: images, metas: metas, targets: targets, reps: reps, lr: 0)
+    try run(
+        name: "maskrcnn_r50_fpn", model: model, images: images, metas: metas, targets: targets, reps: reps, lr: 0,
+        device: device)
 }
 
 func demo(reps: Int, roiHeadType: String?) throws {
@@ -119,9 +132,11 @@ let iterative = mode.hasSuffix("-iterative")
 if iterative { mode = String(mode.dropLast("-iterative".count)) }
 let roiHead = iterative ? "IterativeRoIHead" : nil
 switch mode {
-case "r50" where args.count > 2: try r50(inputs: args[2], reps: args.count > 3 ? Int(args[3])! : 3, roiHeadType: roiHead)
+case "r50" where args.count > 2:
+    let device = try Device.resolve(args.count > 4 ? args[4] : "cpu", cudaDeviceCount: Runtime.cudaDeviceCount)
+    try r50(inputs: args[2], reps: args.count > 3 ? Int(args[3])! : 3, roiHeadType: roiHead, device: device)
 case "demo": try demo(reps: args.count > 2 ? Int(args[2])! : 10, roiHeadType: roiHead)
 default:
-    print("usage: bench-maskrcnn r50[-iterative] INPUTS.safetensors [REPS] | bench-maskrcnn demo[-iterative] [REPS]")
+    print("usage: bench-maskrcnn r50[-iterative] INPUTS.safetensors [REPS] [DEVICE] | bench-maskrcnn demo[-iterative] [REPS]")
     exit(2)
 }

@@ -16,12 +16,13 @@ public enum DetectionInference {
         testPipeline.flipProbability = 0
         let loader = DataLoader(
             dataset: dataset, sampler: SequentialSampler(count: dataset.count), pipeline: testPipeline,
-            options: DataLoader.Options(batchSize: batchSize, workers: workers, errorPolicy: errorPolicy, epochs: 1))
+            options: DataLoader.Options(
+                batchSize: batchSize, workers: workers, errorPolicy: errorPolicy, epochs: 1, device: model.device))
         let progress = ProgressReporter(total: dataset.count, label: "test")
         var results: [DetectionResult] = []
         var done = 0
         while let batch = try loader.next() {
-            let detections = try model.predict(images: try batch.imagesTensor(), metas: batch.metas)
+            let detections = try model.predict(images: try batch.imagesTensor(on: model.device), metas: batch.metas)
             for (meta, d) in zip(batch.metas, detections) {
                 results += try convert(d, imageID: meta.imageID, labels: dataset.labels)
             }

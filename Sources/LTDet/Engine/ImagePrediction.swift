@@ -26,8 +26,7 @@ public struct ImagePrediction {
     /// Runs `experiment`'s model with the weights of `checkpoint` on `files`; `categories` are the training
     /// set's (sorted by id they are the model's labels).
     public init(experiment: DetectionExperiment, checkpoint: URL, files: [String], categories: [LVISDataset.Category]) throws {
-        let model = try experiment.makeModel(initialWeights: false)
-        try model.load(stateDict: try Checkpoint.read(checkpoint).model)
+        let model = try experiment.model(checkpoint: checkpoint)
         guard categories.count == experiment.config.model.numClasses else {
             throw ImagePredictionError(
                 "the categories file has \(categories.count) categories, the model (model.num_classes) \(experiment.config.model.numClasses)")

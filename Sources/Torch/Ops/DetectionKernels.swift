@@ -1,6 +1,7 @@
 import CTorch
 
-/// The native detection kernels of CTorch (torchvision semantics).
+/// The detection kernels (torchvision semantics): CPU tensors run LTDet's own kernels (CTorch/kernels.cpp),
+/// tensors on a CUDA device torchvision's, through the dispatcher (`TorchVisionOperators`).
 public enum DetectionOps {
     /// RoIAlign: pools `input` (N x C x H x W) inside each RoI (K x 5: batch index, x1, y1, x2, y2 in input
     /// image coordinates) to C x pooledH x pooledW. `spatialScale` maps image to feature coordinates;
@@ -10,7 +11,12 @@ public enum DetectionOps {
         _ input: Tensor, rois: Tensor, spatialScale: Double, outputSize: (Int, Int), samplingRatio: Int = 0,
         aligned: Bool = true
     ) throws -> Tensor {
-        try .make {
+        if input.device != .cpu {
+            return try TorchVisionOperators.roiAlign(
+                input, rois: rois, spatialScale: spatialScale, outputSize: outputSize, samplingRatio: samplingRatio,
+                aligned: aligned)
+        }
+        return try .make {
             ct_roi_align(
                 input.handle, rois.handle, spatialScale, Int64(outputSize.0), Int64(outputSize.1),
                 Int64(samplingRatio), aligned ? 1 : 0, $0)
@@ -20,17 +26,21 @@ public enum DetectionOps {
     /// Greedy non-maximum suppression over boxes (N x 4, x1 y1 x2 y2): indices kept, by descending score
     /// (equal scores keep input order). A box is suppressed when its IoU with a kept box exceeds the threshold.
     public static func nms(boxes: Tensor, scores: Tensor, iouThreshold: Double) throws -> Tensor {
-        try .make { ct_nms(boxes.handle, scores.handle, iouThreshold, $0) }
+        if boxes.device != .cpu {
+            return try TorchVisionOperators.nms(boxes: boxes, scores: scores, iouThreshold: iouThreshold)
+        }
+        return try .make { ct_nms(boxes.handle, scores.handle, iouThreshold, $0) }
     }
 
     /// NMS within each class (torchvision `batched_nms`): boxes of different classes never suppress each other.
-    /// Implemented with the coordinate-offset trick: each class is moved to its own region of the plane.
+    /// Implemented with the coordinate-offset trick: each class is moved to its own region of the plane. The
+    /// offset stays a tensor (as torchvision's), so that boxes on a device are not read by the host.
     public static func batchedNMS(boxes: Tensor, scores: Tensor, classes: Tensor, iouThreshold: Double) throws
         -> Tensor
     {
         if boxes.size(0) == 0 { return try Tensor.zeros([0], dtype: .int64, device: boxes.device) }
-        let maxCoordinate = try boxes.max().item()
-        let offsets = try classes.to(boxes.dtype) * (maxCoordinate + 1)
+        let stride = try boxes.max() + 1.0
+        let offsets = try classes.to(boxes.dtype) * stride
         let shifted = try boxes + offsets.unsqueeze(dim: 1)
         return try nms(boxes: shifted, scores: scores, iouThreshold: iouThreshold)
     }
