@@ -12,11 +12,12 @@
 
 #include <dlfcn.h>
 
-#include <atomic>
 
 namespace {
-std::atomic<int64_t> host_reads{0};
-std::atomic<int64_t> device_host_reads{0};
+// Per thread: a training step's reads are those of the thread running it, whatever loader threads or other
+// tests do meanwhile.
+thread_local int64_t host_reads = 0;
+thread_local int64_t device_host_reads = 0;
 
 // The dispatcher's handle of an operator, or an error naming it (the library that registers it is not loaded).
 c10::OperatorHandle operator_named(const char *name) {
@@ -27,14 +28,14 @@ c10::OperatorHandle operator_named(const char *name) {
 } // namespace
 
 void ct_internal_count_host_read(const at::Tensor &t) {
-  host_reads.fetch_add(1, std::memory_order_relaxed);
-  if (!t.device().is_cpu()) device_host_reads.fetch_add(1, std::memory_order_relaxed);
+  host_reads++;
+  if (!t.device().is_cpu()) device_host_reads++;
 }
 
 extern "C" {
 
-int64_t ct_host_read_count(void) { return host_reads.load(std::memory_order_relaxed); }
-int64_t ct_device_host_read_count(void) { return device_host_reads.load(std::memory_order_relaxed); }
+int64_t ct_host_read_count(void) { return host_reads; }
+int64_t ct_device_host_read_count(void) { return device_host_reads; }
 
 int ct_pin_memory(ct_tensor t, ct_tensor *out) { CT_TRY(*out = wrap(unwrap(t)->pin_memory())); }
 

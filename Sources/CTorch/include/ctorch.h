@@ -246,8 +246,8 @@ int ct_roi_align(ct_tensor input, ct_tensor rois, double spatial_scale, int64_t 
 /* Greedy NMS over boxes (N x 4, x1 y1 x2 y2) with scores (N); returns kept indices by score order. */
 int ct_nms(ct_tensor boxes, ct_tensor scores, double iou_threshold, ct_tensor *out);
 
-/* Devices (devices.cpp). Host reads: item, copies into host buffers and CUDA-to-CPU conversions since the
- * process started (all of them, and those of non-CPU tensors, each of which waits for the device). */
+/* Devices (devices.cpp). Host reads: item, copies into host buffers and CUDA-to-CPU conversions made by the
+ * calling thread (all of them, and those of non-CPU tensors, each of which waits for the device). */
 int64_t ct_host_read_count(void);
 int64_t ct_device_host_read_count(void);
 /* A copy in page-locked host memory (needs a CUDA runtime), from which a copy to CUDA can be asynchronous. */

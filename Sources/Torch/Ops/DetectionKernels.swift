@@ -1,8 +1,25 @@
 import CTorch
+import Foundation
 
 /// The detection kernels (torchvision semantics): CPU tensors run LTDet's own kernels (CTorch/kernels.cpp),
-/// tensors on a CUDA device torchvision's, through the dispatcher (`TorchVisionOperators`).
+/// tensors on a CUDA device torchvision's, through the dispatcher (`TorchVisionOperators`). Where torchvision's
+/// operators cannot be loaded, device tensors take a round trip through the CPU kernels (the same results,
+/// slower; said once on standard error).
 public enum DetectionOps {
+    /// Whether device tensors use torchvision's kernels; on the first `false`, says why on standard error.
+    private static func deviceKernelsAvailable() -> Bool {
+        if TorchVisionOperators.isLoaded { return true }
+        _ = fallbackNotice
+        return false
+    }
+
+    private static let fallbackNotice: Void = {
+        if case .unavailable(let reason) = TorchVisionOperators.load() {
+            FileHandle.standardError.write(Data(
+                "warning: RoIAlign and NMS of device tensors run on the CPU (a copy each way): \(reason)\n".utf8))
+        }
+    }()
+
     /// RoIAlign: pools `input` (N x C x H x W) inside each RoI (K x 5: batch index, x1, y1, x2, y2 in input
     /// image coordinates) to C x pooledH x pooledW. `spatialScale` maps image to feature coordinates;
     /// `samplingRatio` 0 = adaptive (ceil(roi size / pooled size)), as mmcv and torchvision.
@@ -12,9 +29,16 @@ public enum DetectionOps {
         aligned: Bool = true
     ) throws -> Tensor {
         if input.device != .cpu {
-            return try TorchVisionOperators.roiAlign(
-                input, rois: rois, spatialScale: spatialScale, outputSize: outputSize, samplingRatio: samplingRatio,
-                aligned: aligned)
+            if deviceKernelsAvailable() {
+                return try TorchVisionOperators.roiAlign(
+                    input, rois: rois, spatialScale: spatialScale, outputSize: outputSize, samplingRatio: samplingRatio,
+                    aligned: aligned)
+            }
+            // The copies are differentiable: the gradient comes back through the CPU kernel's backward.
+            return try roiAlign(
+                input.to(.cpu), rois: rois.to(.cpu), spatialScale: spatialScale, outputSize: outputSize,
+                samplingRatio: samplingRatio, aligned: aligned
+            ).to(input.device)
         }
         return try .make {
             ct_roi_align(
@@ -26,7 +50,7 @@ public enum DetectionOps {
     /// Greedy non-maximum suppression over boxes (N x 4, x1 y1 x2 y2): indices kept, by descending score
     /// (equal scores keep input order). A box is suppressed when its IoU with a kept box exceeds the threshold.
     public static func nms(boxes: Tensor, scores: Tensor, iouThreshold: Double) throws -> Tensor {
-        if boxes.device != .cpu {
+        if boxes.device != .cpu, deviceKernelsAvailable() {
             return try TorchVisionOperators.nms(boxes: boxes, scores: scores, iouThreshold: iouThreshold)
         }
         return try .make { ct_nms(boxes.handle, scores.handle, iouThreshold, $0) }

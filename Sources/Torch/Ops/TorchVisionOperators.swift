@@ -18,6 +18,9 @@ public enum TorchVisionOperators {
 
     /// The environment variable naming torchvision's `_C*.so` (or the torchvision package folder holding it).
     public static let environmentVariable = "LTDET_TORCHVISION_LIB"
+    /// The environment variable naming the Python shared library (`libpython3.X.so.1.0`) that torchvision's
+    /// `_C.so` needs when it links libtorch_python (PyPI builds do; dist/ltdet-gpu/run sets it).
+    public static let pythonLibraryVariable = "LTDET_LIBPYTHON"
 
     private static let loadStatus: Status = {
         let candidates = candidateFiles()
@@ -26,17 +29,38 @@ public enum TorchVisionOperators {
                 reason: "no torchvision _C*.so found (set \(environmentVariable), or install torchvision next to the torch whose lib/ this process uses)")
         }
         var failures: [String] = []
+        var pythonLoaded = false
         for path in candidates {
-            // RTLD_NOW: a torchvision built for another libtorch fails here, with the missing symbol named.
-            if dlopen(path, RTLD_NOW | RTLD_LOCAL) != nil, ct_has_operator("torchvision::roi_align") != 0,
-                ct_has_operator("torchvision::nms") != 0
-            {
-                return .loaded(path: path)
+            for attempt in 0..<2 {
+                // RTLD_NOW: a torchvision built for another libtorch fails here, with the missing symbol named.
+                if dlopen(path, RTLD_NOW | RTLD_LOCAL) != nil {
+                    if ct_has_operator("torchvision::roi_align") != 0, ct_has_operator("torchvision::nms") != 0 {
+                        return .loaded(path: path)
+                    }
+                    failures.append("\(path): loaded, but it registers no torchvision::roi_align/nms")
+                    break
+                }
+                let message = dlerror().map { String(cString: $0) } ?? "did not load"
+                // PyPI's torchvision links libtorch_python, whose Python symbols only a loaded libpython defines
+                // (no interpreter is started: the operators' registration does not call Python).
+                if attempt == 0, !pythonLoaded, message.contains("undefined symbol: Py") || message.contains("undefined symbol: _Py") {
+                    pythonLoaded = loadPythonLibrary()
+                    if pythonLoaded { continue }
+                }
+                failures.append("\(path): \(message)")
+                break
             }
-            failures.append("\(path): \(dlerror().map { String(cString: $0) } ?? "loaded, but it registers no torchvision::roi_align/nms")")
         }
         return .unavailable(reason: failures.joined(separator: "; "))
     }()
+
+    /// Loads `$LTDET_LIBPYTHON`, else the first libpython3.X the dynamic linker finds, with global symbols.
+    private static func loadPythonLibrary() -> Bool {
+        var names: [String] = []
+        if let named = ProcessInfo.processInfo.environment[pythonLibraryVariable], !named.isEmpty { names.append(named) }
+        for minor in (8...14).reversed() { names += ["libpython3.\(minor).so.1.0", "libpython3.\(minor).so"] }
+        return names.contains { dlopen($0, RTLD_NOW | RTLD_GLOBAL) != nil }
+    }
 
     /// Loads torchvision's operators once per process (later calls return the first result).
     @discardableResult
