@@ -37,7 +37,10 @@ if let dir = torchDir {
         flags += ["-Xlinker", portable ? "-rpath-link" : "-rpath", "-Xlinker", lib]
     }
     if portable { flags += ["-Xlinker", "-rpath", "-Xlinker", "$ORIGIN/lib"] }
-    torchLinkerSettings = [.unsafeFlags(flags), .linkedLibrary("torch_cpu"), .linkedLibrary("c10")]
+    // By path, not -ltorch_cpu: pkg-config's -L/usr/lib/x86_64-linux-gnu (FreeType) comes first on the link line,
+    // where Debian's libtorch 1.13 would be found instead of the wheel's.
+    for library in ["libtorch_cpu.so", "libc10.so"] { flags += ["-Xlinker", "\(dir)/lib/\(library)"] }
+    torchLinkerSettings = [.unsafeFlags(flags)]
 } else {
     torchCxxSettings = [
         .unsafeFlags(["-std=c++17", "-I/usr/include/torch/csrc/api/include", "-O2"])
