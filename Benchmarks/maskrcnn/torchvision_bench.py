@@ -129,7 +129,7 @@ def run(path, reps, threads, device="cpu"):
                "cuda_max_reserved_mb": torch.cuda.max_memory_reserved(device) / 2**20}
     print(json.dumps({**gpu, "device": str(device),
         "framework": "torchvision", "model": "maskrcnn_r50_fpn", "threads": torch.get_num_threads(), "images": IMAGES,
-        "input": [HEIGHT, WIDTH], "train_step_s": med(train), "train_runs_s": train, "inference_s": med(infer),
+        "input": [height, width], "train_step_s": med(train), "train_runs_s": train, "inference_s": med(infer),
         "inference_runs_s": infer, "detections": found, "peak_rss_mb_after_train": train_peak,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }, sort_keys=True))
