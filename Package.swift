@@ -21,19 +21,26 @@ if let dir = torchDir {
             "-D_GLIBCXX_USE_CXX11_ABI=\(abi)", "-O2",
         ])
     ]
-    // A PyPI wheel is a CUDA build: linking libtorch.so would pull in libtorch_cuda.so and the CUDA runtime.
-    // CPU use links the CPU libraries alone; LTDET_CUDA=1 links the CUDA ones too (they register their
-    // kernels from static initialisers, hence --no-as-needed), which needs the wheel's nvidia-* packages.
-    // libtorch_cpu.so itself needs libcudart and libcupti (its profiler), from the wheel's sibling
-    // nvidia-cuda-runtime and nvidia-cuda-cupti packages in the same site-packages.
+    // A PyPI wheel is a CUDA build, but LTDet links only libtorch_cpu and c10: the CUDA backend
+    // (libtorch_cuda.so) is loaded at run time when present (`CUDABackend`), so one binary starts with or
+    // without the CUDA libraries. libtorch_cpu.so itself needs libcudart and libcupti (its profiler), from the
+    // wheel's sibling nvidia packages (`nvidia/cu13/lib` for CUDA 13 wheels, `nvidia/cuda_runtime/lib` and
+    // `nvidia/cuda_cupti/lib` for CUDA 12 ones) in the same site-packages.
+    // LTDET_PORTABLE=1 (scripts/build-gpu): no absolute run paths into this machine's wheel, only `$ORIGIN/lib`
+    // (the few non-torch libraries carried next to the binary); libtorch comes from LD_LIBRARY_PATH at run time.
+    let portable = ProcessInfo.processInfo.environment["LTDET_PORTABLE"] == "1"
     var flags = ["-L\(dir)/lib"]
-    for lib in ["\(dir)/lib", "\(dir)/../nvidia/cuda_runtime/lib", "\(dir)/../nvidia/cuda_cupti/lib"] {
-        flags += ["-Xlinker", "-rpath", "-Xlinker", lib]
+    let wheelLibraries = [
+        "\(dir)/lib", "\(dir)/../nvidia/cu13/lib", "\(dir)/../nvidia/cuda_runtime/lib", "\(dir)/../nvidia/cuda_cupti/lib",
+    ]
+    for lib in wheelLibraries {
+        flags += ["-Xlinker", portable ? "-rpath-link" : "-rpath", "-Xlinker", lib]
     }
-    if ProcessInfo.processInfo.environment["LTDET_CUDA"] == "1" {
-        flags += ["-Xlinker", "--no-as-needed", "-ltorch_cuda", "-lc10_cuda", "-Xlinker", "--as-needed"]
-    }
-    torchLinkerSettings = [.unsafeFlags(flags), .linkedLibrary("torch_cpu"), .linkedLibrary("c10")]
+    if portable { flags += ["-Xlinker", "-rpath", "-Xlinker", "$ORIGIN/lib"] }
+    // By path, not -ltorch_cpu: pkg-config's -L/usr/lib/x86_64-linux-gnu (FreeType) comes first on the link line,
+    // where Debian's libtorch 1.13 would be found instead of the wheel's.
+    for library in ["libtorch_cpu.so", "libc10.so"] { flags += ["-Xlinker", "\(dir)/lib/\(library)"] }
+    torchLinkerSettings = [.unsafeFlags(flags)]
 } else {
     torchCxxSettings = [
         .unsafeFlags(["-std=c++17", "-I/usr/include/torch/csrc/api/include", "-O2"])

@@ -26,8 +26,11 @@ inferences; then one more training step and one inference under the stage profil
 exclusive times are printed by run.sh next to LTDet's. The first inference's detections go to DETECTIONS_OUT
 for run.sh's agreement check.
 
-usage: torchvision_bench.py write-inputs FILE
-       torchvision_bench.py run INPUTS WEIGHTS REPS THREADS DETECTIONS_OUT"""
+On a CUDA device (DEVICE cuda) each timed step ends with torch.cuda.synchronize(), and the output adds
+torch.cuda.max_memory_allocated/reserved.
+
+usage: torchvision_bench.py write-inputs FILE [HEIGHT WIDTH]
+       torchvision_bench.py run INPUTS WEIGHTS REPS THREADS DETECTIONS_OUT [DEVICE]"""
 import json
 import resource
 import sys
@@ -36,7 +39,6 @@ import types
 
 import torch
 import torchvision
-from safetensors.torch import load_file, save_file
 from torchvision.models.detection import MaskRCNN
 from torchvision.models.detection import roi_heads as tv_roi_heads
 from torchvision.models.detection import rpn as tv_rpn
@@ -44,24 +46,61 @@ from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.models.detection.backbone_utils import _resnet_fpn_extractor
 from torchvision.ops import roi_align
 
+try:
+    from safetensors.torch import load_file, save_file
+except ImportError:  # a GPU machine with PyTorch alone: the format is simple enough to write here
+    import ctypes
+    import struct
+
+
+    _DTYPES = {torch.float32: "F32", torch.int64: "I64", torch.uint8: "U8", torch.float64: "F64", torch.int32: "I32"}
+
+    def save_file(tensors, path):
+        header, blobs, offset = {}, [], 0
+        for name, t in tensors.items():
+            t = t.contiguous()
+            data = ctypes.string_at(t.data_ptr(), t.numel() * t.element_size())
+            header[name] = {"dtype": _DTYPES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
+            blobs.append(data)
+            offset += len(data)
+        text = json.dumps(header).encode()
+        text += b" " * (-len(text) % 8)
+        with open(path, "wb") as f:
+            f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+    def load_file(path):
+        raw = open(path, "rb").read()
+        n = struct.unpack("<Q", raw[:8])[0]
+        header = json.loads(raw[8:8 + n])
+        names = {v: k for k, v in _DTYPES.items()}
+        out = {}
+        for name, info in header.items():
+            if name == "__metadata__":
+                continue
+            a, b = info["data_offsets"]
+            dtype = names[info["dtype"]]
+            buffer = bytearray(raw[8 + n + a:8 + n + b])
+            out[name] = torch.frombuffer(buffer, dtype=dtype).reshape(info["shape"]) if b > a else torch.zeros(info["shape"], dtype=dtype)
+        return out
+
 NUM_CLASSES, SCORE_THRESH, DETECTIONS = 80, 1e-4, 300
 HEIGHT, WIDTH, IMAGES = 640, 853, 2
 
 
-def write_inputs(path):
+def write_inputs(path, height=HEIGHT, width=WIDTH):
     g = torch.Generator().manual_seed(0)
     tensors = {
-        "images": torch.zeros(IMAGES, 3, (HEIGHT + 31) // 32 * 32, (WIDTH + 31) // 32 * 32),
-        "image_sizes": torch.tensor([[HEIGHT, WIDTH]] * IMAGES),
+        "images": torch.zeros(IMAGES, 3, (height + 31) // 32 * 32, (width + 31) // 32 * 32),
+        "image_sizes": torch.tensor([[height, width]] * IMAGES),
         "num_classes": torch.tensor(NUM_CLASSES), "score_thresh": torch.tensor(SCORE_THRESH),
         "detections_per_img": torch.tensor(DETECTIONS),
     }
-    tensors["images"][:, :, :HEIGHT, :WIDTH] = torch.randn(IMAGES, 3, HEIGHT, WIDTH, generator=g)
+    tensors["images"][:, :, :height, :width] = torch.randn(IMAGES, 3, height, width, generator=g)
     for i in range(IMAGES):
         m = 8
-        xy = torch.rand(m, 2, generator=g) * torch.tensor([WIDTH - 200.0, HEIGHT - 200.0])
+        xy = torch.rand(m, 2, generator=g) * torch.tensor([width - 200.0, height - 200.0])
         boxes = torch.cat([xy, xy + torch.rand(m, 2, generator=g) * 150 + 32], 1).floor()
-        masks = torch.zeros(m, HEIGHT, WIDTH, dtype=torch.uint8)
+        masks = torch.zeros(m, height, width, dtype=torch.uint8)
         for k, (x0, y0, x1, y1) in enumerate(boxes.int().tolist()):
             masks[k, y0:y1, x0:x1] = 1
         tensors[f"boxes{i}"] = boxes
@@ -250,25 +289,31 @@ def instrument(model, profile):
     w(model.transform, "postprocess", "roi.mask_paste")
 
 
-def run(path, weights, reps, threads, detections_out):
+def run(path, weights, reps, threads, detections_out, device="cpu"):
     torch.set_num_threads(threads)
     torch.manual_seed(0)
+    device = torch.device(device)
+    # On CUDA each timed step ends with a synchronisation, as LTDet's ends with a host read.
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     f = load_file(path)
+    height, width = f["image_sizes"][0].tolist()
     backbone = _resnet_fpn_extractor(
         torchvision.models.resnet50(norm_layer=torchvision.ops.misc.FrozenBatchNorm2d), trainable_layers=3)
     model = MaskRCNN(
-        backbone, num_classes=NUM_CLASSES + 1, min_size=HEIGHT, max_size=1333, image_mean=[0.0, 0.0, 0.0],
+        backbone, num_classes=NUM_CLASSES + 1, min_size=height, max_size=max(1333, width), image_mean=[0.0, 0.0, 0.0],
         image_std=[1.0, 1.0, 1.0], rpn_pre_nms_top_n_test=1000, rpn_post_nms_top_n_test=1000,
         rpn_pre_nms_top_n_train=2000, rpn_post_nms_top_n_train=1000, rpn_nms_thresh=0.7,
         rpn_batch_size_per_image=256, box_batch_size_per_image=512, box_score_thresh=SCORE_THRESH,
         box_nms_thresh=0.5, box_detections_per_img=DETECTIONS)
     match_mmdet(model)
     model.load_state_dict(torchvision_state_dict(load_file(weights), model))
+    model.to(device)
     profile = StageProfile()
     instrument(model, profile)
-    images = [f["images"][i, :, :HEIGHT, :WIDTH].contiguous() for i in range(IMAGES)]
+    images = [f["images"][i, :, :height, :width].contiguous().to(device) for i in range(IMAGES)]
     # torchvision's labels count background as 0.
-    targets = [{"boxes": f[f"boxes{i}"], "labels": f[f"labels{i}"] + 1, "masks": f[f"masks{i}"]} for i in range(IMAGES)]
+    targets = [{"boxes": f[f"boxes{i}"].to(device), "labels": f[f"labels{i}"].to(device) + 1,
+                "masks": f[f"masks{i}"].to(device)} for i in range(IMAGES)]
     opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.0, momentum=0.9, weight_decay=1e-4)
 
     def train_step():
@@ -277,11 +322,14 @@ def run(path, weights, reps, threads, detections_out):
         profile.measure("zero_grad", opt.zero_grad)
         profile.measure("backward", total.backward)
         profile.measure("optimizer.step", opt.step)
+        sync()
         return {k: v.item() for k, v in losses.items()}
 
     def infer():
         with torch.no_grad():
-            return model(images)
+            out = model(images)
+        sync()
+        return out
 
     train, losses = [], {}
     model.train()
@@ -308,7 +356,7 @@ def run(path, weights, reps, threads, detections_out):
             dets = {}
             for k, o in enumerate(out):
                 # Back to LTDet's class indices (0..79).
-                dets[f"boxes{k}"], dets[f"scores{k}"], dets[f"labels{k}"] = o["boxes"], o["scores"], o["labels"] - 1
+                dets[f"boxes{k}"], dets[f"scores{k}"], dets[f"labels{k}"] = o["boxes"].cpu(), o["scores"].cpu(), o["labels"].cpu() - 1
             save_file({k: v.contiguous() for k, v in dets.items()}, detections_out)
         found = sum(len(o["boxes"]) for o in out)
     profile.enabled = True
@@ -316,9 +364,13 @@ def run(path, weights, reps, threads, detections_out):
     infer()
     infer_profile = dict(profile.times, total=time.perf_counter() - t)
     med = lambda xs: sorted(xs)[len(xs) // 2]
+    gpu = {}
+    if device.type == "cuda":
+        gpu = {"cuda_max_allocated_mb": torch.cuda.max_memory_allocated(device) / 2**20,
+               "cuda_max_reserved_mb": torch.cuda.max_memory_reserved(device) / 2**20}
     print(json.dumps({
-        "framework": "torchvision", "model": "maskrcnn_r50_fpn", "threads": torch.get_num_threads(), "images": IMAGES,
-        "input": [HEIGHT, WIDTH], "train_step_s": med(train), "train_runs_s": train, "inference_s": med(infer_times),
+        **gpu, "device": str(device), "framework": "torchvision", "model": "maskrcnn_r50_fpn", "threads": torch.get_num_threads(), "images": IMAGES,
+        "input": [height, width], "train_step_s": med(train), "train_runs_s": train, "inference_s": med(infer_times),
         "inference_runs_s": infer_times, "detections": found, "losses": losses, "peak_rss_mb_after_train": train_peak,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "train_profile_s": train_profile, "inference_profile_s": infer_profile,
@@ -327,6 +379,6 @@ def run(path, weights, reps, threads, detections_out):
 
 if __name__ == "__main__":
     if sys.argv[1] == "write-inputs":
-        write_inputs(sys.argv[2])
+        write_inputs(sys.argv[2], *(int(v) for v in sys.argv[3:5]))
     else:
-        run(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), sys.argv[6])
+        run(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), sys.argv[6], *sys.argv[7:8])

@@ -71,11 +71,16 @@ int ct_device(ct_tensor t, int *out) {
 int ct_numel(ct_tensor t, int64_t *out) { CT_TRY(*out = unwrap(t)->numel()); }
 int ct_is_contiguous(ct_tensor t, int *out) { CT_TRY(*out = unwrap(t)->is_contiguous() ? 1 : 0); }
 int ct_defined(ct_tensor t, int *out) { CT_TRY(*out = unwrap(t)->defined() ? 1 : 0); }
-int ct_item_double(ct_tensor t, double *out) { CT_TRY(*out = unwrap(t)->item<double>()); }
-int ct_item_int64(ct_tensor t, int64_t *out) { CT_TRY(*out = unwrap(t)->item<int64_t>()); }
+int ct_item_double(ct_tensor t, double *out) {
+  CT_TRY(ct_internal_count_host_read(*unwrap(t)); *out = unwrap(t)->item<double>());
+}
+int ct_item_int64(ct_tensor t, int64_t *out) {
+  CT_TRY(ct_internal_count_host_read(*unwrap(t)); *out = unwrap(t)->item<int64_t>());
+}
 
 int ct_copy_to_buffer(ct_tensor t, int dtype, void *dst, size_t nbytes) {
   CT_TRY({
+    ct_internal_count_host_read(*unwrap(t));
     at::Tensor src = unwrap(t)->detach().to(at::kCPU, (at::ScalarType)dtype).contiguous();
     size_t need = (size_t)src.numel() * src.element_size();
     TORCH_CHECK(need == nbytes, "ct_copy_to_buffer: destination holds ", nbytes, " bytes, tensor needs ",
@@ -221,7 +226,10 @@ int ct_bernoulli(ct_tensor probs, ct_generator g, ct_tensor *out) {
 // ---------------------------------------------------------------------------------------------- conversion
 
 int ct_to(ct_tensor t, int dtype, int device, ct_tensor *out) {
-  CT_TRY(*out = wrap(unwrap(t)->to(options(dtype, device).device(), (at::ScalarType)dtype)));
+  CT_TRY({
+    if (device < 0 && !unwrap(t)->device().is_cpu()) ct_internal_count_host_read(*unwrap(t));
+    *out = wrap(unwrap(t)->to(options(dtype, device).device(), (at::ScalarType)dtype));
+  });
 }
 int ct_contiguous(ct_tensor t, ct_tensor *out) { CT_TRY(*out = wrap(unwrap(t)->contiguous())); }
 int ct_clone(ct_tensor t, ct_tensor *out) { CT_TRY(*out = wrap(unwrap(t)->clone())); }
@@ -710,7 +718,9 @@ int ct_clip_grad_norm(const ct_tensor *params, int n, double max_norm, double no
     } else {
       std::vector<at::Tensor> norms;
       for (auto &g : grads) norms.push_back(at::norm(g, norm_type));
-      double total = at::norm(at::stack(norms), norm_type).item<double>();
+      at::Tensor joint = at::norm(at::stack(norms), norm_type);
+      ct_internal_count_host_read(joint);
+      double total = joint.item<double>();
       *total_norm = total;
       double coef = max_norm / (total + 1e-6);
       if (coef < 1) {

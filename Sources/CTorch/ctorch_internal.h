@@ -10,6 +10,8 @@
 #include <exception>
 
 void ct_internal_set_error(const char *message);
+// Counts a read of tensor data by the host (devices.cpp): on a CUDA tensor it waits for the device.
+void ct_internal_count_host_read(const at::Tensor &t);
 
 struct ct_tensor_s {};
 

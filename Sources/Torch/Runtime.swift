@@ -15,10 +15,17 @@ public enum Runtime {
     }
 
     public static var numThreads: Int { Int(ct_get_num_threads()) }
-    public static var cudaDeviceCount: Int { Int(ct_cuda_device_count()) }
+    /// CUDA devices libtorch can use (after loading its CUDA backend, `CUDABackend`, if there is one).
+    public static var cudaDeviceCount: Int {
+        CUDABackend.load()
+        return Int(ct_cuda_device_count())
+    }
     /// The libtorch version LTDet was built against, for run records.
     public static var libtorchVersion: String { String(cString: ct_torch_version()) }
-    public static var cudaIsAvailable: Bool { ct_cuda_is_available() != 0 }
+    public static var cudaIsAvailable: Bool {
+        CUDABackend.load()
+        return ct_cuda_is_available() != 0
+    }
 
     /// Restarts the process with `OMP_WAIT_POLICY=PASSIVE` unless the variable is already set.
     ///
@@ -36,6 +43,11 @@ public enum Runtime {
         // execv returns only on failure: carry on with the default policy.
         for a in arguments { free(a) }
     }
+
+    /// Allows or forbids TF32 (10-bit mantissa) arithmetic in CUDA convolutions and matrix products. PyTorch's
+    /// defaults (TF32 convolutions, full fp32 matrix products) stand unless this is called; agreement checks
+    /// against the CPU turn it off, as TF32 alone moves a ResNet's outputs by about 1e-3.
+    public static func allowTF32(_ allow: Bool) throws { try check(ct_set_allow_tf32(allow ? 1 : 0)) }
 
     /// Seeds libtorch's default generator (components that need reproducibility own a `Generator`).
     public static func manualSeed(_ seed: UInt64) { ct_manual_seed(seed) }

@@ -17,6 +17,7 @@ struct DevCommand: ParsableCommand {
             DevMFSCommand.self,
             DevLossScalerCommand.self,
             DevAugmentedTestCommand.self,
+            DevDeviceCheckCommand.self,
         ]
     )
 }

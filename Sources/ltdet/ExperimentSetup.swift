@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import LTDet
 import Torch
@@ -12,6 +13,14 @@ enum ExperimentSetup {
         var config = try ExperimentConfig.load(path, overrides: extraOverrides + options.overrides)
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         config.workDir = options.workDir ?? config.workDir ?? "work_dirs/\(name)"
+        if let device = options.device {
+            do {
+                _ = try Device.resolve(device, cudaDeviceCount: Runtime.cudaDeviceCount)
+            } catch let error as TorchError {
+                throw ValidationError("--device: \(error.message)")
+            }
+            config.device = device
+        }
         return config
     }
 

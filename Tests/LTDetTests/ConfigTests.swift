@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Torch
 import Yams
 
 @testable import LTDet
@@ -108,6 +109,26 @@ struct ToyExperiment: ConfigSection, Equatable {
         expectNamed("data.error_policy") { _ = try config.data.loaderErrorPolicy(file: config.file) }
         let presetPath = dir.appendingPathComponent("preset.yaml").path
         #expect(throws: ConfigError.self) { try ExperimentConfig.load(presetPath) }
+    }
+
+    /// `device:` names where the experiment runs; one the machine lacks is an error naming the file, the key
+    /// and the value (checked when the experiment starts, where the machine is known), never a crash.
+    @Test func deviceKeyResolvesAgainstTheMachine() throws {
+        let dir = try write(["cpu.yaml": "device: cpu\n", "far.yaml": "device: cuda:99\n", "bad.yaml": "device: tpu\n"])
+        #expect(try ExperimentConfig.load(dir.appendingPathComponent("cpu.yaml").path).resolvedDevice() == .cpu)
+        // Unset: CUDA device 0 when the machine has one, else the CPU.
+        #expect(try ExperimentConfig().resolvedDevice() == (Runtime.cudaDeviceCount > 0 ? .cuda(0) : .cpu))
+        for name in ["far.yaml", "bad.yaml"] {
+            let path = dir.appendingPathComponent(name).path
+            let config = try ExperimentConfig.load(path)
+            do {
+                _ = try config.resolvedDevice()
+                Issue.record("\(name): expected an error")
+            } catch let e as ConfigError {
+                #expect(e.file == path && e.key == "device", "\(e)")
+                #expect(e.message.contains(config.device!), "\(e)")
+            }
+        }
     }
 
     /// Model choices are checked when the file loads: each loss takes only its own parameters, PCB only the

@@ -1,11 +1,12 @@
 // Mask R-CNN timing: one training iteration (forward, backward, SGD step) and one inference, medians over
 // repetitions after a warm-up, plus the process's peak resident memory; then one more of each under
 // `StageProfiler` (exclusive seconds and host reads per stage).
-//   bench-maskrcnn r50 INPUTS.safetensors [REPS] [OUT_DIR]
+//   bench-maskrcnn r50 INPUTS.safetensors [REPS] [OUT_DIR|-] [DEVICE]
 //                                                  R50-FPN on images/targets written by torchvision_bench.py;
 //                                                  OUT_DIR: write the initial weights (ltdet_weights.safetensors,
 //                                                  mmdet names) and the first inference's detections
-//                                                  (ltdet_detections.safetensors) for run.sh's peer and check
+//                                                  (ltdet_detections.safetensors) for run.sh's peer and check;
+//                                                  DEVICE: cpu (default), cuda, cuda:N
 //   bench-maskrcnn demo [REPS]                     the demo preset: batch 4, 160 px, 20 classes
 //   r50-iterative, demo-iterative                  the same with PCB's iterative RoI head (3 box-head passes)
 // Threads: LTDET_NUM_THREADS.
@@ -44,8 +45,11 @@ func profiled(_ body: () throws -> Void) throws -> (seconds: [String: Double], h
 
 func run(
     name: String, model: MaskRCNN, images: Tensor, metas: [ImageMeta], targets: [DetectionTargets], reps: Int,
-    lr: Double, detectionsOut: URL? = nil
+    lr: Double, detectionsOut: URL? = nil, device: Device = .cpu
 ) throws {
+    try model.move(to: device)
+    let images = try images.to(device)
+    let targets = try targets.map { try $0.to(device) }
     let optimizer = SGD(model.trainableParameters(), lr: lr, momentum: 0.9, weightDecay: 1e-4)
     var lossValues: [String: Double] = [:]
     // The loss values are read for the report in the timed steps (as torchvision_bench.py reads them), not in the
@@ -71,7 +75,11 @@ func run(
     var found = 0
     for i in 0...reps {
         var detections: [Detections] = []
-        let t = try seconds { detections = try model.predict(images: images, metas: metas) }
+        let t = try seconds {
+            detections = try model.predict(images: images, metas: metas)
+            // Waits for the device (queued work ends with the last image), as torch.cuda.synchronize on the peer side.
+            if let last = detections.last, last.count > 0 { _ = try last.scores.sum().item() }
+        }
         found = detections.reduce(0) { $0 + $1.count }
         if i > 0 { infer.append(t) }
         if i == 0, let detectionsOut {
@@ -87,7 +95,7 @@ func run(
         "framework": "ltdet", "model": name, "threads": Runtime.numThreads, "images": images.size(0),
         "input": [images.size(2), images.size(3)], "train_step_s": median(train), "train_runs_s": train,
         "inference_s": median(infer), "inference_runs_s": infer, "detections": found, "losses": lossValues,
-        "peak_rss_mb_after_train": trainPeak, "peak_rss_mb": peakRSSMegabytes(),
+        "peak_rss_mb_after_train": trainPeak, "peak_rss_mb": peakRSSMegabytes(), "device": device.description,
         "train_profile_s": trainProfile.seconds, "train_host_reads": trainProfile.hostReads,
         "inference_profile_s": inferenceProfile.seconds, "inference_host_reads": inferenceProfile.hostReads,
     ]
@@ -96,7 +104,7 @@ func run(
 }
 
 /// `roiHeadType`: `IterativeRoIHead` for the *-iterative modes, else nil (mmdet's standard head).
-func r50(inputs path: String, reps: Int, outDir: URL?, roiHeadType: String?) throws {
+func r50(inputs path: String, reps: Int, outDir: URL?, roiHeadType: String?, device: Device) throws {
     let file = try Safetensors.load(from: URL(fileURLWithPath: path)).tensors
     let images = file["images"]!
     let n = images.size(0)
@@ -119,7 +127,7 @@ func r50(inputs path: String, reps: Int, outDir: URL?, roiHeadType: String?) thr
     }
     try run(
         name: "maskrcnn_r50_fpn", model: model, images: images, metas: metas, targets: targets, reps: reps, lr: 0,
-        detectionsOut: outDir?.appendingPathComponent("ltdet_detections.safetensors"))
+        detectionsOut: outDir?.appendingPathComponent("ltdet_detections.safetensors"), device: device)
 }
 
 func demo(reps: Int, roiHeadType: String?) throws {
@@ -170,11 +178,13 @@ func repetitions(at index: Int, fallback: Int) -> Int {
 
 switch mode {
 case "r50" where args.count > 2:
+    let device = try Device.resolve(args.count > 5 ? args[5] : "cpu", cudaDeviceCount: Runtime.cudaDeviceCount)
     try r50(
         inputs: args[2], reps: repetitions(at: 3, fallback: 3),
-        outDir: args.count > 4 ? URL(fileURLWithPath: args[4]) : nil, roiHeadType: roiHead)
+        outDir: args.count > 4 && args[4] != "-" ? URL(fileURLWithPath: args[4]) : nil, roiHeadType: roiHead,
+        device: device)
 case "demo": try demo(reps: repetitions(at: 2, fallback: 10), roiHeadType: roiHead)
 default:
-    print("usage: bench-maskrcnn r50[-iterative] INPUTS.safetensors [REPS] [OUT_DIR] | bench-maskrcnn demo[-iterative] [REPS]")
+    print("usage: bench-maskrcnn r50[-iterative] INPUTS.safetensors [REPS] [OUT_DIR|-] [DEVICE] | bench-maskrcnn demo[-iterative] [REPS]")
     exit(2)
 }

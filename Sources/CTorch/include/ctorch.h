@@ -268,6 +268,25 @@ int ct_amp_unscale_(ct_tensor *grads, int64_t n, ct_tensor found_inf, ct_tensor 
 int ct_amp_update_scale_(ct_tensor scale, ct_tensor growth_tracker, ct_tensor found_inf, double growth_factor,
                          double backoff_factor, int64_t growth_interval);
 
+/* Devices (devices.cpp). Host reads: item, copies into host buffers and CUDA-to-CPU conversions made by the
+ * calling thread (all of them, and those of non-CPU tensors, each of which waits for the device). */
+int64_t ct_host_read_count(void);
+int64_t ct_device_host_read_count(void);
+/* A copy in page-locked host memory (needs a CUDA runtime), from which a copy to CUDA can be asynchronous. */
+int ct_pin_memory(ct_tensor t, ct_tensor *out);
+/* To `device` with non_blocking=true (asynchronous from pinned memory to CUDA). */
+int ct_to_non_blocking(ct_tensor t, int device, ct_tensor *out);
+/* TF32 in cuDNN convolutions and cuBLAS matmuls on Ampere and later GPUs (PyTorch's defaults: on, off). */
+int ct_set_allow_tf32(int allow);
+/* The path of the loaded libtorch_cpu library (free with ct_free_string). */
+int ct_torch_library_path(char **out);
+/* Whether the dispatcher knows an operator ("torchvision::nms"). */
+int ct_has_operator(const char *name);
+/* torchvision's operators through the dispatcher (its CPU or CUDA kernel by the inputs' device; autograd). */
+int ct_torchvision_roi_align(ct_tensor input, ct_tensor rois, double spatial_scale, int64_t pooled_h,
+                             int64_t pooled_w, int64_t sampling_ratio, int aligned, ct_tensor *out);
+int ct_torchvision_nms(ct_tensor boxes, ct_tensor scores, double iou_threshold, ct_tensor *out);
+
 /* Process groups (distributed.cpp): c10d's TCPStore rendezvous and Gloo backend. Every collective blocks
  * until done or until the group's timeout; failures name the rank. */
 typedef struct ct_process_group_s *ct_process_group;

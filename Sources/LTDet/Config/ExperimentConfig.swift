@@ -23,6 +23,9 @@ public struct ExperimentConfig: ConfigSection {
     public var seed: UInt64 = 0
     /// Where checkpoints, logs and outputs go (the CLI's --work-dir wins).
     public var workDir: String?
+    /// Where the model trains and tests: `cpu`, `cuda` (device 0) or `cuda:N`; unset, CUDA device 0 when there
+    /// is one, else the CPU (the CLI's --device wins). `resolvedDevice` checks it against the machine.
+    public var device: String?
     /// ImageNet weights for the backbone: a torchvision ResNet state dict (.pth or .safetensors).
     public var pretrained: String?
     /// A whole-model checkpoint to start from (weights only; a fine-tuning stage, for example); a work
@@ -41,7 +44,7 @@ public struct ExperimentConfig: ConfigSection {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case model, data, optimizer, runner, evaluation, seed
+        case model, data, optimizer, runner, evaluation, seed, device
         case modelPreset = "model_preset"
         case lrConfig = "lr_config"
         case checkpointConfig = "checkpoint_config"

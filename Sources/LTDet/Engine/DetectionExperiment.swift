@@ -20,6 +20,21 @@ public final class DetectionExperiment {
     /// Whether this process writes the run's files (the only one, or rank 0 of a group).
     public var isMainProcess: Bool { (processGroup?.rank ?? 0) == 0 }
 
+    /// Where this process's model runs (`ExperimentConfig.resolvedDevice`).
+    public func device() throws -> Device { try config.resolvedDevice(rank: processGroup?.rank ?? 0) }
+
+    /// The config's model on this process's device with the checkpoint's weights (test, predict): built
+    /// without `pretrained` / `load_from`, which the checkpoint replaces.
+    public func model(checkpoint: URL) throws -> MaskRCNN { try model(loading: try Checkpoint.read(checkpoint)) }
+
+    /// The config's model on its device with the weights of `checkpoint`, already read.
+    public func model(loading checkpoint: Checkpoint) throws -> MaskRCNN {
+        let model = try makeModel(initialWeights: false)
+        try model.move(to: try device())
+        try model.load(stateDict: checkpoint.model)
+        return model
+    }
+
     public func loadDataset(_ split: DatasetSection, training: Bool) throws -> InstanceDataset {
         let skipInvalid = try config.data.loaderErrorPolicy(file: config.file) == .skip
         let dataset = try InstanceDataset(
@@ -96,6 +111,7 @@ public final class DetectionExperiment {
     @discardableResult
     public func train(resume: Bool, resumeFrom: URL? = nil, overwrite: Bool = false) throws -> [(IoUType, EvaluationSummary)] {
         try config.validate()
+        let device = try device()
         let train = try loadDataset(config.data.train, training: true)
         let shard = processGroup.map { Shard(rank: $0.rank, worldSize: $0.worldSize) } ?? .single
         let batchSize = config.data.samplesPerGPU
@@ -105,7 +121,7 @@ public final class DetectionExperiment {
             dataset: train, sampler: sampler, pipeline: pipeline(config.data.trainPipeline, training: true),
             options: DataLoader.Options(
                 batchSize: batchSize, workers: config.data.workersPerGPU, seed: config.seed, rank: shard.rank,
-                errorPolicy: try config.data.loaderErrorPolicy(file: config.file)))
+                errorPolicy: try config.data.loaderErrorPolicy(file: config.file), device: device))
         // A checkpoint named by --resume-from must read; the newest of the work directory may be skipped for
         // the previous one when it does not (`Checkpoint.newestReadable` says which and why).
         var checkpoint: (url: URL, checkpoint: Checkpoint)?
@@ -125,6 +141,8 @@ public final class DetectionExperiment {
         }
         // A resumed run takes every weight from its checkpoint: the initial weights need not exist any more.
         let model = try makeModel(initialWeights: checkpoint == nil)
+        // Before the optimiser takes the parameters; the checkpoint's CPU tensors are copied onto the device.
+        try model.move(to: device)
         guard config.optimizer.cumulativeIters >= 1 else {
             throw ConfigError(
                 file: config.file, key: "optimizer.cumulative_iters", "must be at least 1, not \(config.optimizer.cumulativeIters)")
@@ -181,7 +199,7 @@ public final class DetectionExperiment {
                 pipeline: pipeline(config.data.trainPipeline, training: true),
                 options: DataLoader.Options(
                     batchSize: batchSize, workers: config.data.workersPerGPU, seed: config.seed,
-                    errorPolicy: try config.data.loaderErrorPolicy(file: config.file)))
+                    errorPolicy: try config.data.loaderErrorPolicy(file: config.file), device: device))
             trainer.register(BalancedInitializationHook(model: model, source: initSource))
         }
         if let checkpoint { try trainer.resume(from: checkpoint.url, checkpoint: checkpoint.checkpoint) }
@@ -194,8 +212,7 @@ public final class DetectionExperiment {
     @discardableResult
     public func test(checkpoint: URL, iouTypes: [IoUType], resultsFile: URL) throws -> [(IoUType, EvaluationSummary)] {
         try config.validate()
-        let model = try makeModel(initialWeights: false)
-        try model.load(stateDict: try Checkpoint.read(checkpoint).model)
+        let model = try model(checkpoint: checkpoint)
         let val = try loadDataset(config.data.val, training: false)
         if isMainProcess {
             try FileManager.default.createDirectory(

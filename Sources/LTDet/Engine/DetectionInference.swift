@@ -25,12 +25,13 @@ public enum DetectionInference {
         let sampler = SequentialSampler(count: dataset.count, shard: shard, padsShards: false)
         let loader = DataLoader(
             dataset: dataset, sampler: sampler, pipeline: testPipeline,
-            options: DataLoader.Options(batchSize: batchSize, workers: workers, errorPolicy: errorPolicy, epochs: 1))
+            options: DataLoader.Options(
+                batchSize: batchSize, workers: workers, errorPolicy: errorPolicy, epochs: 1, device: model.device))
         let progress = ProgressReporter(total: sampler.indices(forEpoch: 0).count, label: "test")
         var results: [DetectionResult] = []
         var done = 0
         while let batch = try loader.next() {
-            let detections = try model.predict(images: try batch.imagesTensor(), metas: batch.metas)
+            let detections = try model.predict(images: try batch.imagesTensor(on: model.device), metas: batch.metas)
             for (meta, d) in zip(batch.metas, detections) {
                 results += try convert(d, imageID: meta.imageID, labels: dataset.labels)
             }
@@ -54,7 +55,8 @@ public enum DetectionInference {
             viewPipeline.flipProbability = view.mirrored ? 1 : 0
             return DataLoader(
                 dataset: dataset, sampler: sampler, pipeline: viewPipeline,
-                options: DataLoader.Options(batchSize: 1, workers: workers, errorPolicy: errorPolicy, epochs: 1))
+                options: DataLoader.Options(
+                    batchSize: 1, workers: workers, errorPolicy: errorPolicy, epochs: 1, device: model.device))
         }
         let progress = ProgressReporter(total: sampler.indices(forEpoch: 0).count, label: "test (\(views.count) views)")
         var results: [DetectionResult] = []

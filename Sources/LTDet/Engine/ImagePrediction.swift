@@ -27,9 +27,8 @@ public struct ImagePrediction {
     /// set's (sorted by id they are the model's labels); nil takes those stored in the checkpoint, else those of
     /// the config's `data.val.ann_file`.
     public init(experiment: DetectionExperiment, checkpoint: URL, files: [String], categories: [LVISDataset.Category]?) throws {
-        let model = try experiment.makeModel(initialWeights: false)
         let stored = try Checkpoint.read(checkpoint)
-        try model.load(stateDict: stored.model)
+        let model = try experiment.model(loading: stored)
         let categories = try categories ?? stored.classes?.categories ?? Self.categories(of: experiment, checkpoint: checkpoint)
         guard categories.count == experiment.config.model.numClasses else {
             throw ImagePredictionError(

@@ -6,9 +6,10 @@ import Torch
 /// mean scores as `cls_loss.*`, each long-tail component's memories as `long_tail.<i>.*`), found by walking them.
 extension MaskRCNN: TrainableModel {
     public func step(_ batch: ImageBatch, progress: TrainingProgress) throws -> StepOutput {
-        let images = try batch.imagesTensor()
+        let device = self.device
+        let images = try batch.imagesTensor(on: device)
         let targets = try zip(batch.targets, batch.metas).map { target, meta in
-            try DetectionTargets(target, meta: meta, withMasks: roiHead.maskHead != nil)
+            try DetectionTargets(target, meta: meta, withMasks: roiHead.maskHead != nil).to(device)
         }
         let context = stepContext(iteration: progress.iteration, epoch: progress.epoch)
         let output = try loss(images: images, metas: batch.metas, targets: targets, context: context)
@@ -52,5 +53,10 @@ extension DetectionTargets {
             }
         }
         self.init(boxes: boxes, labels: labels, masks: masks, maskOutlines: outlines)
+    }
+
+    /// The targets on `device`.
+    public func to(_ device: Device) throws -> DetectionTargets {
+        DetectionTargets(boxes: try boxes.to(device), labels: try labels.to(device), masks: try masks?.to(device))
     }
 }

@@ -22,6 +22,11 @@ public final class ConfusionMatrix {
         counts = try .zeros([numClasses])
     }
 
+    public func moveState(to device: Device) throws {
+        matrix = try matrix.to(device)
+        counts = try counts.to(device)
+    }
+
     /// Folds one batch in: `probabilities` is P x C (predicted foreground distribution of each positive RoI),
     /// `labels` its P true classes.
     public func update(probabilities: Tensor, labels: Tensor) throws {

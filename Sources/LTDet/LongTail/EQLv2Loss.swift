@@ -110,6 +110,13 @@ public final class EQLv2Loss: ClassificationLoss {
         return try Tensor.cat([s.narrow(dim: 1, start: 0, length: numClasses) * (1 - background), background], dim: 1)
     }
 
+    public func moveState(to device: Device) throws {
+        try pcb?.confusion.moveState(to: device)
+        positiveGradients = try positiveGradients.to(device)
+        negativeGradients = try negativeGradients.to(device)
+        gradientRatio = try gradientRatio.to(device)
+    }
+
     public func stateDict() -> [String: Tensor] {
         var state = pcb?.confusion.stateDict() ?? [:]
         state["pos_grad"] = positiveGradients

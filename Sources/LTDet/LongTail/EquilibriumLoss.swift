@@ -36,4 +36,6 @@ public final class EquilibriumLoss: ClassificationLoss {
     public func stateDict() -> [String: Tensor] { ["mean_score": tracker.meanScore] }
 
     public func loadStateDict(_ state: [String: Tensor]) throws { try tracker.loadStateDict(state) }
+
+    public func moveState(to device: Device) throws { try tracker.moveState(to: device) }
 }

@@ -14,6 +14,14 @@ public protocol LongTailComponent: StatefulComponent {
 public protocol StatefulComponent: AnyObject {
     func stateDict() -> [String: Tensor]
     func loadStateDict(_ state: [String: Tensor]) throws
+    /// Moves the state to the device of the parameters that use it (`MaskRCNN.move(to:)`). A component whose
+    /// state is created at initialisation must implement it; one that creates its state from the tensors of
+    /// the first step (on their device) or keeps it on the CPU by design can leave the default, which does nothing.
+    func moveState(to device: Device) throws
+}
+
+extension StatefulComponent {
+    public func moveState(to device: Device) throws {}
 }
 
 /// Rows a component adds to the box head's losses (replayed or sampled objects).

@@ -13,6 +13,8 @@ public final class MeanScoreTracker {
     public var collectives: ProcessCollectives = .singleProcess
     public private(set) var meanScore: Tensor
 
+    public func moveState(to device: Device) throws { meanScore = try meanScore.to(device) }
+
     public init(numClasses: Int, momentum: Double = 0.9, backgroundScore: Double = 0.01) throws {
         self.numClasses = numClasses
         self.momentum = momentum

@@ -118,6 +118,11 @@ public final class SeesawLoss: ClassificationLoss {
         return try Tensor.cat([classes * object, objectness.narrow(dim: 1, start: 1, length: 1)], dim: 1)
     }
 
+    public func moveState(to device: Device) throws {
+        try pcb?.confusion.moveState(to: device)
+        cumulativeSamples = try cumulativeSamples.to(device)
+    }
+
     public func stateDict() -> [String: Tensor] {
         var state = pcb?.confusion.stateDict() ?? [:]
         state["cum_samples"] = cumulativeSamples

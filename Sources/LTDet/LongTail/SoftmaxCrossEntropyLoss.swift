@@ -60,4 +60,6 @@ public final class SoftmaxCrossEntropyLoss: ClassificationLoss {
     public func stateDict() -> [String: Tensor] { pcb?.confusion.stateDict() ?? [:] }
 
     public func loadStateDict(_ state: [String: Tensor]) throws { try pcb?.confusion.loadStateDict(state) }
+
+    public func moveState(to device: Device) throws { try pcb?.confusion.moveState(to: device) }
 }

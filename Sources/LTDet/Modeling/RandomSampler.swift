@@ -60,7 +60,7 @@ public struct RandomSampler: Sendable {
             try assignment.gtIndices.eq(0).nonzero().reshape(-1), count: num - positives.size(0), generator: generator)
         let gtIndex = try assignment.gtIndices.index(positives) - Tensor(scalar: 1, dtype: .int64)
         let gtForPositives = gtBoxes.size(0) > 0
-            ? try gtBoxes.index(gtIndex) : try Tensor.zeros([0, 4], dtype: candidates.dtype)
+            ? try gtBoxes.index(gtIndex) : try Tensor.zeros([0, 4], dtype: candidates.dtype, device: candidates.device)
         return SamplingResult(
             positiveBoxes: try candidates.index(positives), positiveGtIndices: gtIndex,
             positiveLabels: try assignment.labels.index(positives), positiveGtBoxes: gtForPositives,

@@ -108,14 +108,12 @@ public final class Tensor: @unchecked Sendable {
 
     /// The value of a one-element tensor.
     public func item() throws -> Double {
-        StageProfiler.countHostRead()
         var v: Double = 0
         try check(ct_item_double(handle, &v))
         return v
     }
 
     public func itemInt() throws -> Int {
-        StageProfiler.countHostRead()
         var v: Int64 = 0
         try check(ct_item_int64(handle, &v))
         return Int(v)
@@ -123,7 +121,6 @@ public final class Tensor: @unchecked Sendable {
 
     /// All elements in row-major order, converted to `T`.
     public func toArray<T: TensorElement>(_ type: T.Type = T.self) throws -> [T] {
-        StageProfiler.countHostRead()
         let n = count
         // Bool is stored as one byte in libtorch and in Swift, so it copies like the other types.
         return try [T](unsafeUninitializedCapacity: n) { buffer, initialized in
@@ -134,7 +131,6 @@ public final class Tensor: @unchecked Sendable {
 
     /// Calls `body` with the raw bytes of a contiguous CPU copy of this tensor.
     public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
-        StageProfiler.countHostRead()
         let cpu = try to(.cpu).contiguous()
         var ptr: UnsafeMutableRawPointer?
         try check(ct_data_ptr(cpu.handle, &ptr))

@@ -43,7 +43,6 @@ extension Tensor {
     /// Indices of the non-zero elements, one row per element (N x rank, int64).
     /// The number of rows depends on the values: a host read (see `StageProfiler`).
     public func nonzero() throws -> Tensor {
-        StageProfiler.countHostRead()
         return try .make { ct_nonzero(handle, $0) }
     }
 

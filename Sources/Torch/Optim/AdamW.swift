@@ -61,8 +61,8 @@ public final class AdamW: Optimizer {
                 throw TorchError("AdamW state: unexpected entry '\(name)'")
             }
             switch parts[2] {
-            case "exp_avg": expAvg[i] = try t.clone()
-            case "exp_avg_sq": expAvgSq[i] = try t.clone()
+            case "exp_avg": expAvg[i] = try loadedState(t, parameter: i)
+            case "exp_avg_sq": expAvgSq[i] = try loadedState(t, parameter: i)
             case "step": steps[i] = try t.itemInt()
             default: throw TorchError("AdamW state: unexpected entry '\(name)'")
             }

@@ -33,6 +33,14 @@ extension Optimizer {
 
     public var allParameters: [Parameter] { groups.flatMap(\.parameters) }
 
+    /// A copy of a loaded state tensor on the device of the parameter it belongs to (checkpoints hold CPU
+    /// tensors; a run on CUDA resumes from them), or on its own device for an index beyond the parameters.
+    func loadedState(_ t: Tensor, parameter index: Int) throws -> Tensor {
+        let parameters = allParameters
+        let device = index < parameters.count ? parameters[index].wrappedValue.device : t.device
+        return t.device == device ? try t.clone() : try t.to(device)
+    }
+
     /// Visits every parameter that has a gradient, outside autograd, with its position over all groups (the
     /// key of its optimiser state, as PyTorch numbers them), its group, its tensor and its gradient.
     public func forEachParameterWithGradient(

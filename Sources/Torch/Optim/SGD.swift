@@ -56,7 +56,7 @@ public final class SGD: Optimizer {
             guard parts.count == 3, parts[0] == "state", parts[2] == "momentum_buffer", let i = Int(parts[1]),
                 i < count
             else { throw TorchError("SGD state: unexpected entry '\(name)' for \(count) parameters") }
-            momentumBuffers[i] = try t.clone()
+            momentumBuffers[i] = try loadedState(t, parameter: i)
         }
     }
 }

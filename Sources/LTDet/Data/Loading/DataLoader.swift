@@ -1,4 +1,5 @@
 import Foundation
+import Torch
 
 /// Feeds batches to the training (or testing) loop: worker threads decode and transform images
 /// ahead of the consumer, at most `prefetchBatches` batches ahead.
@@ -24,9 +25,11 @@ public final class DataLoader: Sendable {
         public var errorPolicy: ErrorPolicy = .fail
         /// Stop after this many epochs (counting from epoch 0); nil runs on.
         public var epochs: Int?
+        /// Where the model runs: the loader threads copy each batch's images there (`ImageBatch.moveImages`).
+        public var device: Device = .cpu
 
         public init(batchSize: Int, workers: Int = 2, prefetchBatches: Int = 4, seed: UInt64 = 0, rank: Int = 0,
-                    errorPolicy: ErrorPolicy = .fail, epochs: Int? = nil) {
+                    errorPolicy: ErrorPolicy = .fail, epochs: Int? = nil, device: Device = .cpu) {
             self.batchSize = batchSize
             self.workers = workers
             self.prefetchBatches = prefetchBatches
@@ -34,6 +37,7 @@ public final class DataLoader: Sendable {
             self.rank = rank
             self.errorPolicy = errorPolicy
             self.epochs = epochs
+            self.device = device
         }
     }
 
@@ -209,7 +213,13 @@ private final class LoaderEngine: @unchecked Sendable {
             }
         }
         guard !samples.isEmpty else { return .success(nil) }
-        return .success(ImageBatch(samples: samples, normalization: pipeline.normalization,
-                                   sizeDivisor: pipeline.sizeDivisor, epoch: job.epoch))
+        var batch = ImageBatch(samples: samples, normalization: pipeline.normalization,
+                               sizeDivisor: pipeline.sizeDivisor, epoch: job.epoch)
+        do {
+            try batch.moveImages(to: options.device)
+        } catch {
+            return .failure(LoadError(path: "batch of \(samples.map(\.meta.imageID)) to \(options.device)", underlying: error))
+        }
+        return .success(batch)
     }
 }

@@ -11,6 +11,8 @@ public struct ImageBatch: Sendable {
     public let metas: [ImageMeta]
     /// The epoch the batch was drawn from.
     public let epoch: Int
+    /// The images already on a device, when the loader moved them there (`moveImages(to:)`).
+    public private(set) var deviceImages: Tensor?
 
     public var count: Int { shape[0] }
 
@@ -33,8 +35,16 @@ public struct ImageBatch: Sendable {
         self.epoch = epoch
     }
 
-    /// The images as a float32 CPU tensor [N, 3, H, W].
-    public func imagesTensor() throws -> Tensor {
-        try Tensor(values, shape: shape)
+    /// The images as a float32 tensor [N, 3, H, W] on `device` (the copy the loader made, if it did).
+    public func imagesTensor(on device: Device = .cpu) throws -> Tensor {
+        if let deviceImages, deviceImages.device == device { return deviceImages }
+        return try Tensor(values, shape: shape).to(device)
+    }
+
+    /// Starts the copy of the images to `device` (a loader thread calls this, so the model's thread does not
+    /// wait for it): to CUDA from pinned host memory without blocking, as PyTorch's pin_memory loaders.
+    public mutating func moveImages(to device: Device) throws {
+        guard device != .cpu else { return }
+        deviceImages = try Tensor(values, shape: shape).pinned().to(device, nonBlocking: true)
     }
 }
