@@ -24,6 +24,7 @@ boxes around each image's ground truth and the 28 x 28 targets LTDet makes in th
 (x * new_w / w, y * new_h / h) and `flip` (x -> new_w - x); mask_target.py `mask_target_single` (boxes clipped to
 the image in float32) and `PolygonMasks.crop_and_resize` (move by the box corner, scale by size / max(side, 1)),
 `to_ndarray` / `polygon_to_bitmap` (frPyObjects, merge, decode at 28 x 28)): every target must equal mmdet's.
+Checked at the drawn scale, both flips (each file, 16 boxes an image), to keep CI short.
 """
 import json
 import subprocess
@@ -168,7 +169,8 @@ def main():
             data = json.load(f)
         anns = {a["id"]: a for a in data["annotations"]}
         imgs = {i["id"]: i for i in data["images"]}
-        for short in (640, 800, int(rng.choice(np.arange(640, 801, 32)))):
+        shorts = (640, 800, int(rng.choice(np.arange(640, 801, 32))))
+        for n, short in enumerate(shorts):
             for flip in (False, True):
                 out = f"{work}/masks.safetensors"
                 run = subprocess.run([ltdet, "dev", "masks", "--ann", path, "--short-side", str(short), "--out", out,
@@ -195,7 +197,8 @@ def main():
                             pixels += int(want.sum())
                             moved += int((scaled_polygon_mask(ann, info, short, 1333, flip) != want).sum())
                             polygon_masks += 1
-                failures += check_polygon_targets(ltdet, work, path, anns, imgs, short, flip, seed, images)
+                if n == len(shorts) - 1:  # the poly2mask=False targets at the drawn scale only (CI time)
+                    failures += check_polygon_targets(ltdet, work, path, anns, imgs, short, flip, seed, images)
                 if wrong or masks == 0:
                     failures += 1
                     print(f"FAIL {path} short {short} flip {flip}: {wrong} of {masks} masks differ from mmdet's")
