@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Reads a run's TensorBoard event files (WORK_DIR/tf_logs) with the `tensorboard` package and checks them against
-the run's log.jsonl: every numeric value of every entry is the scalar "<mode>/<key>" at step "iter" (as float32),
+the run's log.jsonl: every numeric value of every entry (but its position: epoch, iter, inner_iter, epoch_iters) is
+the scalar "<mode>/<key>" at step "iter" (as float32),
 and there are no other scalars.
 
     tensorboard_read.py WORK_DIR
@@ -22,7 +23,8 @@ def main():
         for line in f:
             entry = json.loads(line)
             for key, value in entry.items():
-                if key in ("mode", "epoch", "iter") or not isinstance(value, (int, float)):
+                # Where the entry sits (run iteration, epoch, position in the epoch) is its step, not a scalar.
+                if key in ("mode", "epoch", "iter", "inner_iter", "epoch_iters") or not isinstance(value, (int, float)):
                     continue
                 want.setdefault(f"{entry['mode']}/{key}", []).append((entry["iter"], float(np.float32(value))))
     acc = EventAccumulator(os.path.join(work, "tf_logs"), size_guidance={"scalars": 0})
