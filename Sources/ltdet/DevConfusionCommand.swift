@@ -9,15 +9,17 @@ struct DevConfusionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "confusion", abstract: "Render a checkpoint's PCB confusion matrix and list its strongest pairs.")
 
-    @Option(help: "Checkpoint .safetensors holding method.confusion (and optionally method.confusion_count).")
+    @Option(help: "Checkpoint .safetensors of a PCB run (method.cls_loss.confusion; method.confusion in checkpoints from before the long-tail seam).")
     var checkpoint: String
     @Option(help: "Output PNG heatmap.") var plot: String
     @Option(help: "How many off-diagonal pairs to list.") var top: Int = 20
 
     func run() throws {
         let (tensors, metadata) = try Safetensors.load(from: URL(fileURLWithPath: checkpoint))
-        guard let confusion = tensors["method.confusion"], confusion.rank == 2, confusion.size(0) == confusion.size(1)
-        else { throw ValidationError("\(checkpoint): no square method.confusion tensor (was PCB enabled?)") }
+        // The classification loss keeps PCB's matrix under its checkpoint prefix `cls_loss`.
+        guard let confusion = tensors["method.cls_loss.confusion"] ?? tensors["method.confusion"], confusion.rank == 2,
+            confusion.size(0) == confusion.size(1)
+        else { throw ValidationError("\(checkpoint): no square method.cls_loss.confusion tensor (was PCB enabled?)") }
         let c = confusion.size(0)
         let matrix = try confusion.to(.float32).contiguous().toArray(Float.self)
         // Checkpoints of training runs carry their classes; older ones are labelled by id.

@@ -2,7 +2,7 @@
 # Runs every analysis command on the outputs of a small demo, as a user would from a clean checkout:
 # ltdet demo (a few iterations), then ltdet test (a second run: 20 RPN proposals), test --tta (flip, two scales),
 # eval --per-class, compare, confusion-matrix, analyze-logs, predict (with --categories and from the checkpoint's
-# classes), export (meta.CLASSES), viz --with-gt, viz --rank (overall and per class) and browse-dataset; checks that
+# classes), dev confusion (PCB's matrix, named by the checkpoint's classes), export (meta.CLASSES), viz --with-gt, viz --rank (overall and per class) and browse-dataset; checks that
 # each writes what it promises and that every PNG decodes. Needs LTDET_BIN and PYTHON (scripts/test exports them). Usage: check_analysis_commands.sh
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -18,7 +18,9 @@ expect() { for f in "$@"; do [ -s "$f" ] || { failed=$((failed + 1)); echo "FAIL
 
 demo="$work/demo"
 config=configs/demo/mask_rcnn_r18_fpn_synth.yaml
-run "$LTDET_BIN" demo --work-dir "$demo" --train-images 24 --val-images 6 --image-size 96 --set runner.max_iters=4 log_config.interval=2
+# With PCB on, so that its confusion matrix (ltdet dev confusion) is in the checkpoint too.
+run "$LTDET_BIN" demo --work-dir "$demo" --train-images 24 --val-images 6 --image-size 96 --set runner.max_iters=4 log_config.interval=2 \
+  "model.roi_head.bbox_head.pcb={start_epoch: 1}"
 expect "$demo/log.jsonl" "$demo/log.txt" "$demo/per_class.csv" "$demo/per_class.md"
 data="$demo/data/synth"
 paths=(data.train.ann_file="$data/annotations/train.json" data.train.img_prefix="$data/images"
@@ -53,6 +55,9 @@ expect "$work/predict/results.json" "$work/predict/images.json"
 run "$LTDET_BIN" predict "$config" "$checkpoint" "$work/images" --out "$work/predict_ckpt" --min-score 0 \
   --set data.val.ann_file="$work/absent.json"
 cmp -s "$work/predict/results.json" "$work/predict_ckpt/results.json" || { failed=$((failed + 1)); echo "FAILED: predict from the checkpoint's classes differs"; }
+run "$LTDET_BIN" dev confusion --checkpoint "$checkpoint" --plot "$work/pcb_confusion.png" --top 3
+expect "$work/pcb_confusion.png"
+grep -q "classes ordered by training frequency" "$work/last.log" || { failed=$((failed + 1)); echo "FAILED: dev confusion did not read the checkpoint's classes"; }
 run "$LTDET_BIN" export --format mmdet "$checkpoint" "$work/export.pth"
 run "$PYTHON" - "$work/export.pth" "$data/annotations/train.json" <<'PY'
 import json, sys, torch
