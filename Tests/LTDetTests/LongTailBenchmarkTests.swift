@@ -122,6 +122,30 @@ import Testing
         #expect(reversed.claimOutcomes(metric: "bbox_APr").first { $0.text.hasPrefix("softmax starves") }?.verdict == .contradicted)
     }
 
+    /// The report has a row per method with mean ± sd in percent, says how many runs finished, and its JSON
+    /// carries the same numbers.
+    @Test func reportTableAndJSON() throws {
+        let spec = try LongTailBenchmarkSpec.load(Self.specPath)
+        let methods = ["softmax", "rfs_ceil"].compactMap(spec.method(named:))
+        let results = [0.25, 0.75].enumerated().map {
+            BenchmarkRunResult(method: "softmax", seed: $0, metrics: ["bbox_AP": $1], seconds: 60)
+        }
+        let report = LongTailBenchmarkReport(spec: spec, methods: methods, results: results)
+        let context = LongTailBenchmarkReport.Context(
+            command: "ltdet benchmark longtail", quick: false, set: spec.set, setSummary: "s", seedsRequested: 2,
+            jobs: 1, wallSeconds: 120, started: Date(), loadAverages: "1.0", plots: [], failures: ["rfs_ceil seed 0: boom"])
+        let text = report.markdown(context)
+        // Sample standard deviation of 0.25 and 0.75: sqrt((0.25^2 + 0.25^2) / (2 - 1)), in percent.
+        let sd = 100 * ((0.25 * 0.25 + 0.25 * 0.25) / 1).squareRoot()
+        #expect(text.contains(String(format: "| softmax | 2 | 50.0 ± %.1f | - |", sd)))
+        #expect(text.contains("| RFS (ceil) | 0 | - |"))
+        #expect(text.contains("2 of 4 finished") && text.contains("incomplete") && text.contains("rfs_ceil seed 0: boom"))
+        let json = try #require(try JSONSerialization.jsonObject(with: report.json(context)) as? [String: Any])
+        let rows = try #require(json["methods"] as? [[String: Any]])
+        let softmax = try #require((rows.first?["metrics"] as? [String: Any])?["bbox_AP"] as? [String: Any])
+        #expect(softmax["mean"] as? Double == 0.5 && softmax["values"] as? [Double] == [0.25, 0.75])
+    }
+
     @Test func seedAveragedTableMeansEachClassAndKeepsMissingClassesMissing() throws {
         func table(_ ap: [Double]) -> CategoryResultsTable {
             CategoryResultsTable(iouTypes: [.bbox], rows: ap.enumerated().map { index, value in

@@ -153,10 +153,11 @@ public struct LongTailBenchmarkReport: Sendable {
             \(context.set.classesPerImage) --seed \(context.set.seed)`: \(context.setSummary)
             - Runs: \(finished) of \(planned) finished (\(rows.count) methods x \(context.seedsRequested) seeds; the \
             training seed varies, the data does not)\(finished < planned ? " — **incomplete**: rerun the command to resume" : "")
-            - Time: \(Self.minutes(runSeconds)) of training and evaluation in all (sum over runs); the last \
+            - Time: \(Self.minutes(runSeconds)) of training and evaluation in all (sum over runs; a resumed run \
+            counts its last attempt); the last \
             invocation (started \(date), \(context.jobs) job\(context.jobs == 1 ? "" : "s")) took \(Self.minutes(context.wallSeconds)). \
             Load average while it ran: \(context.loadAverages) on \(ProcessInfo.processInfo.activeProcessorCount) cores \
-            (other work on the machine slows every run alike, so the times are upper bounds).
+            (with other work on the machine the times are upper bounds of a quiet machine's, and not comparable between rows).
 
             """
         if !context.failures.isEmpty {
