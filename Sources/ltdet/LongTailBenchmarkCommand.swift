@@ -29,12 +29,14 @@ struct LongTailBenchmarkCommand: ParsableCommand {
     @Option(help: "The report (default docs/longtail-benchmark.md, or OUT/longtail-benchmark.md with --quick); the JSON and the plots go beside it.")
     var report: String?
     @Flag(help: "Check the spec, the configs and the arguments, print the runs, and stop.") var dryRun = false
+    @Flag(help: "Rewrite the report from the finished runs in OUT, without training.") var reportOnly = false
 
     func validate() throws {
         if let seeds, seeds < 1 { throw ValidationError("--seeds must be at least 1, got \(seeds)") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
         if let methods, methodNames(methods).isEmpty { throw ValidationError("--methods names no method: '\(methods)'") }
         if let report, !report.hasSuffix(".md") { throw ValidationError("--report must be a .md file, got '\(report)'") }
+        if dryRun && reportOnly { throw ValidationError("--dry-run and --report-only exclude each other") }
     }
 
     func methodNames(_ list: String) -> [String] {
@@ -68,14 +70,19 @@ struct LongTailBenchmarkCommand: ParsableCommand {
             }
             return
         }
-        if let generated = try plan.prepareData() { say(generated) }
         let executor = LongTailBenchmarkExecutor(plan: plan, jobs: jobs, command: commandLine(), quick: quick)
+        if reportOnly {
+            try executor.rewriteReport(reportPath: reportPath)
+            return
+        }
+        if let generated = try plan.prepareData() { say(generated) }
         try executor.run(reportPath: reportPath)
     }
 
-    /// How this invocation was typed, for the report (the executable as `ltdet`).
+    /// The command that runs this benchmark, for the report: as typed, the executable as `ltdet`, without
+    /// --report-only.
     func commandLine() -> String {
-        (["ltdet"] + CommandLine.arguments.dropFirst()).map { argument in
+        (["ltdet"] + CommandLine.arguments.dropFirst().filter { $0 != "--report-only" }).map { argument in
             argument.contains(" ") ? "'\(argument)'" : argument
         }.joined(separator: " ")
     }

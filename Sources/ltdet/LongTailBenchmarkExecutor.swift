@@ -112,6 +112,16 @@ final class LongTailBenchmarkExecutor {
         if !failures.isEmpty { throw BenchmarkError("\(failures.count) runs failed or were skipped: \(failures.joined(separator: "; "))") }
     }
 
+    /// The report from the runs that finished, without training (the command of a run lives in the JSON only).
+    func rewriteReport(reportPath: String) throws {
+        guard FileManager.default.fileExists(atPath: plan.out.path) else {
+            throw BenchmarkError("--report-only: \(plan.out.path) does not exist: no benchmark ran there")
+        }
+        let results = try plan.runs.compactMap { try BenchmarkRunResult.read(directory: $0.directory) }
+        try writeReport(results: results, failures: [], to: reportPath, trained: false)
+        say("\(results.count) of \(plan.runs.count) runs finished; report \(reportPath)")
+    }
+
     func isReady(_ run: LongTailBenchmarkPlan.Run, results: [BenchmarkRunResult]) -> Bool {
         guard let stage1 = run.method.loadFrom else { return true }
         // A stage 1 outside the plan (--methods adds it, so only an earlier benchmark's) must have finished.
@@ -198,7 +208,7 @@ final class LongTailBenchmarkExecutor {
                      rate * 3600, remaining, eta / 60, clock.string(from: Date().addingTimeInterval(eta))))
     }
 
-    func writeReport(results: [BenchmarkRunResult], failures: [String], to reportPath: String) throws {
+    func writeReport(results: [BenchmarkRunResult], failures: [String], to reportPath: String, trained: Bool = true) throws {
         let report = LongTailBenchmarkReport(spec: plan.spec, methods: plan.methods, results: results)
         let reportURL = URL(fileURLWithPath: reportPath)
         let stem = reportURL.deletingPathExtension().lastPathComponent
@@ -234,7 +244,7 @@ final class LongTailBenchmarkExecutor {
             : String(format: "%.1f to %.1f (median %.1f)", loadSamples.min()!, loadSamples.max()!, loadSamples.sorted()[loadSamples.count / 2])
         let context = LongTailBenchmarkReport.Context(
             command: command, quick: quick, set: plan.set, setSummary: (try? plan.setSummary()) ?? "(not generated)",
-            seedsRequested: plan.seeds, jobs: jobs, wallSeconds: Date().timeIntervalSince(started), started: started,
+            seedsRequested: plan.seeds, jobs: jobs, wallSeconds: trained ? Date().timeIntervalSince(started) : nil, started: started,
             loadAverages: loads, plots: plots, failures: failures)
         try FileManager.default.createDirectory(at: reportURL.deletingLastPathComponent(), withIntermediateDirectories: true)
         try AtomicFile.write(report.markdown(context), to: reportPath)

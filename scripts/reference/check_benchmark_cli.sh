@@ -27,6 +27,8 @@ expect_error "--jobs must be at least 1, got 0" "${bench[@]}" --jobs 0
 expect_error "--methods names no method" "${bench[@]}" --methods ,
 expect_error "--report must be a .md file" "${bench[@]}" --report "$work/report.txt"
 expect_error "$work/missing.yaml" "${bench[@]}" --spec "$work/missing.yaml"
+expect_error "--dry-run and --report-only exclude each other" "${bench[@]}" --dry-run --report-only
+expect_error "no benchmark ran there" "${bench[@]}" --report-only --report "$work/r.md"
 [ -e "$work/out" ] && { echo "FAILED: a refused benchmark left $work/out behind"; failed=$((failed + 1)); }
 
 # A dry run lists every run of the spec (14 methods x 3 seeds) and adds LOCE's stage 1 when only LOCE is asked for.

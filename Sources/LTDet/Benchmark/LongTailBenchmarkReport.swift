@@ -53,7 +53,8 @@ public struct LongTailBenchmarkReport: Sendable {
         public var setSummary: String
         public var seedsRequested: Int
         public var jobs: Int
-        public var wallSeconds: Double
+        /// Wall time of the invocation that trained; nil when it only rewrote the report.
+        public var wallSeconds: Double?
         public var started: Date
         public var loadAverages: String
         /// Plot files, relative to the report.
@@ -61,7 +62,7 @@ public struct LongTailBenchmarkReport: Sendable {
         public var failures: [String]
 
         public init(command: String, quick: Bool, set: LongTailBenchmarkSpec.SetParameters, setSummary: String,
-                    seedsRequested: Int, jobs: Int, wallSeconds: Double, started: Date, loadAverages: String,
+                    seedsRequested: Int, jobs: Int, wallSeconds: Double?, started: Date, loadAverages: String,
                     plots: [(group: String, files: [String])], failures: [String]) {
             self.command = command
             self.quick = quick
@@ -138,6 +139,11 @@ public struct LongTailBenchmarkReport: Sendable {
         let finished = rows.reduce(0) { $0 + $1.seeds.count }
         let planned = rows.count * context.seedsRequested
         let runSeconds = rows.compactMap { $0.seconds.map { $0.values.reduce(0, +) } }.reduce(0, +)
+        let invocation = context.wallSeconds.map { wall in
+            "; the last invocation that trained (started \(date), \(context.jobs) job\(context.jobs == 1 ? "" : "s")) " +
+                "took \(Self.minutes(wall)), load average \(context.loadAverages) on " +
+                "\(ProcessInfo.processInfo.activeProcessorCount) cores"
+        } ?? "; report rewritten from the finished runs (--report-only) \(date)"
         var text = """
             # The long-tail benchmark\(context.quick ? " (quick)" : "")
 
@@ -151,13 +157,12 @@ public struct LongTailBenchmarkReport: Sendable {
             - Set: `ltdet synth --classes \(context.set.classes) --train-images \(context.set.trainImages) \
             --val-images \(context.set.valImages) --image-size \(context.set.imageSize) --classes-per-image \
             \(context.set.classesPerImage) --seed \(context.set.seed)`: \(context.setSummary)
-            - Runs: \(finished) of \(planned) finished (\(rows.count) methods x \(context.seedsRequested) seeds; the \
+            - Runs: \(finished) of \(planned) finished (\(rows.count) methods x \(context.seedsRequested) \
+            seed\(context.seedsRequested == 1 ? "" : "s"); the \
             training seed varies, the data does not)\(finished < planned ? " — **incomplete**: rerun the command to resume" : "")
             - Time: \(Self.minutes(runSeconds)) of training and evaluation in all (sum over runs; a resumed run \
-            counts its last attempt); the last \
-            invocation (started \(date), \(context.jobs) job\(context.jobs == 1 ? "" : "s")) took \(Self.minutes(context.wallSeconds)). \
-            Load average while it ran: \(context.loadAverages) on \(ProcessInfo.processInfo.activeProcessorCount) cores \
-            (with other work on the machine the times are upper bounds of a quiet machine's, and not comparable between rows).
+            counts its last attempt)\(invocation). With other work on the machine the times are upper bounds of a \
+            quiet machine's, and not comparable between rows.
 
             """
         if !context.failures.isEmpty {
@@ -220,7 +225,7 @@ public struct LongTailBenchmarkReport: Sendable {
             var command: String
             var quick: Bool
             var started: String
-            var wallSeconds: Double
+            var wallSeconds: Double?
             var set: LongTailBenchmarkSpec.SetParameters
             var setSummary: String
             var seedsRequested: Int
