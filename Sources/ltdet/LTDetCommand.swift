@@ -25,6 +25,7 @@ struct LTDetCommand: AsyncParsableCommand {
             AnalyzeLogsCommand.self,
             PredictCommand.self,
             BrowseDatasetCommand.self,
+            BenchmarkCommand.self,
         ]
     )
 }

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# `ltdet benchmark longtail` starts and checks its arguments, without training (the benchmark itself takes hours):
+# bad arguments exit with an error naming the option and the value; --dry-run resolves the shipped spec and every
+# row's config and lists the runs. Needs LTDET_BIN (scripts/test exports it).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+LTDET_BIN="${LTDET_BIN:-$PWD/.build/release/ltdet}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+failed=0
+
+# expect_error EXPECTED-TEXT COMMAND...: the command fails cleanly (no signal) and says EXPECTED-TEXT.
+expect_error() {
+  local expected="$1"; shift
+  local output status
+  output="$(timeout 60 "$@" 2>&1)"; status=$?
+  if [ "$status" -eq 0 ] || [ "$status" -ge 124 ] || ! grep -qF -- "$expected" <<<"$output"; then
+    echo "FAILED (exit $status): $*"; echo "  expected: $expected"; echo "  got: $(head -c 400 <<<"$output")"
+    failed=$((failed + 1))
+  fi
+}
+
+bench=("$LTDET_BIN" benchmark longtail --out "$work/out")
+expect_error "unknown method 'focal'" "${bench[@]}" --methods softmax,focal
+expect_error "--seeds must be at least 1, got 0" "${bench[@]}" --seeds 0
+expect_error "--jobs must be at least 1, got 0" "${bench[@]}" --jobs 0
+expect_error "--methods names no method" "${bench[@]}" --methods ,
+expect_error "--report must be a .md file" "${bench[@]}" --report "$work/report.txt"
+expect_error "$work/missing.yaml" "${bench[@]}" --spec "$work/missing.yaml"
+expect_error "--dry-run and --report-only exclude each other" "${bench[@]}" --dry-run --report-only
+expect_error "no benchmark ran there" "${bench[@]}" --report-only --report "$work/r.md"
+[ -e "$work/out" ] && { echo "FAILED: a refused benchmark left $work/out behind"; failed=$((failed + 1)); }
+
+# A dry run lists every run of the spec (14 methods x 3 seeds) and adds LOCE's stage 1 when only LOCE is asked for.
+output="$(timeout 60 "${bench[@]}" --dry-run 2>&1)" || { echo "FAILED: --dry-run: $output"; failed=$((failed + 1)); }
+grep -qF "42 runs (14 methods x 3 seeds)" <<<"$output" || { echo "FAILED: --dry-run said: $(head -c 300 <<<"$output")"; failed=$((failed + 1)); }
+output="$(timeout 60 "${bench[@]}" --quick --methods loce --dry-run 2>&1)"
+grep -qF "added softmax" <<<"$output" && grep -qF "2 runs (2 methods x 1 seeds)" <<<"$output" \
+  || { echo "FAILED: --quick --methods loce --dry-run said: $(head -c 300 <<<"$output")"; failed=$((failed + 1)); }
+[ -e "$work/out" ] && { echo "FAILED: --dry-run wrote $work/out"; failed=$((failed + 1)); }
+
+echo "check_benchmark_cli: $failed failed"
+[ "$failed" = 0 ]
