@@ -140,6 +140,9 @@ import Testing
         #expect(text.contains(String(format: "| softmax | 2 | 50.0 ± %.1f | - |", sd)))
         #expect(text.contains("| RFS (ceil) | 0 | - |"))
         #expect(text.contains("2 of 4 finished") && text.contains("incomplete") && text.contains("rfs_ceil seed 0: boom"))
+        // Each claim's note of the spec is printed under the claims' table, after the claim it belongs to.
+        let noted = try #require(spec.claims.first { $0.note != nil })
+        #expect(text.contains("What was investigated") && text.contains("- *\(noted.text)*: \(noted.note!)"))
         let json = try #require(try JSONSerialization.jsonObject(with: report.json(context)) as? [String: Any])
         let rows = try #require(json["methods"] as? [[String: Any]])
         let softmax = try #require((rows.first?["metrics"] as? [String: Any])?["bbox_AP"] as? [String: Any])

@@ -204,6 +204,10 @@ public struct LongTailBenchmarkReport: Sendable {
             }
             text += "| \(b.text) | \(cell(b)) | \(b.verdict.rawValue) | \(cell(m)) | \(m.verdict.rawValue) |\n"
         }
+        let notes = spec.claims.compactMap { claim in claim.note.map { "- *\(claim.text)*: \($0)" } }
+        if !notes.isEmpty {
+            text += "\nWhat was investigated:\n\n" + notes.joined(separator: "\n") + "\n"
+        }
         if !context.plots.isEmpty {
             text += "\n## Per-class AP against training frequency\n\n"
             text += "`ltdet compare` on the per-class tables, each class's AP averaged over the seeds.\n"

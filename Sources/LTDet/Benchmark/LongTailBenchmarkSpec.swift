@@ -40,15 +40,16 @@ public struct LongTailBenchmarkSpec: Codable, Sendable, Equatable {
     }
 
     /// One claim of the seeds' papers: `method` beats `baseline` on APr, or (`near_zero`) `method`'s APr stays
-    /// at most that value.
+    /// at most that value. `note`: what was investigated about it (printed under the claims' table).
     public struct Claim: Codable, Sendable, Equatable {
         public var text: String
         public var method: String
         public var baseline: String?
         public var nearZero: Double?
+        public var note: String?
 
         enum CodingKeys: String, CodingKey {
-            case text, method, baseline
+            case text, method, baseline, note
             case nearZero = "near_zero"
         }
     }
