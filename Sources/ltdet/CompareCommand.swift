@@ -52,7 +52,7 @@ struct CompareCommand: ParsableCommand {
             try FrequencyComparison.apVersusFrequency(loaded, iouType: type).write(to: scatter, width: 900, height: 560)
             let bars = (out as NSString).appendingPathComponent("group_ap_\(type.rawValue).png")
             try FrequencyComparison.groupBars(loaded, iouType: type).write(to: bars, width: 800, height: 480)
-            print("wrote \(scatter) and \(bars)")
+            say("wrote \(scatter) and \(bars)")
             report += "\n## \(type.rawValue)\n\n| run | rare | common | frequent | all |\n|---|---:|---:|---:|---:|\n"
             for run in loaded {
                 let cells = [LVISDataset.Frequency.rare, .common, .frequent, nil].map { group in
@@ -63,6 +63,6 @@ struct CompareCommand: ParsableCommand {
         }
         let reportPath = (out as NSString).appendingPathComponent("compare.md")
         try report.write(toFile: reportPath, atomically: true, encoding: .utf8)
-        print(report)
+        say(report)
     }
 }

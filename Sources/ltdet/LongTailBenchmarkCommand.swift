@@ -90,8 +90,3 @@ struct LongTailBenchmarkCommand: ParsableCommand {
         }.joined(separator: " ")
     }
 }
-
-/// A progress line written at once (print's buffer would hold a background run's lines until it exits).
-func say(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
-}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every analysis command on the outputs of a small demo, as a user would from a clean checkout:
-# ltdet demo (a few iterations), then ltdet test (a second run: 20 RPN proposals), test --tta (flip, two scales),
+# ltdet demo (a few iterations of the baseline and Seesaw + RFS side by side, their comparison), then ltdet test (a second run: 20 RPN proposals), test --tta (flip, two scales),
 # eval --per-class, compare, confusion-matrix, analyze-logs, predict (with --categories and from the checkpoint's
 # classes), dev confusion (PCB's matrix, named by the checkpoint's classes), export (meta.CLASSES), viz --with-gt, viz --rank (overall and per class) and browse-dataset; checks that
 # each writes what it promises and that every PNG decodes. Needs LTDET_BIN and PYTHON (scripts/test exports them). Usage: check_analysis_commands.sh
@@ -16,13 +16,20 @@ failed=0
 run() { "$@" > "$work/last.log" 2>&1 || { failed=$((failed + 1)); echo "FAILED: $*"; tail -5 "$work/last.log"; }; }
 expect() { for f in "$@"; do [ -s "$f" ] || { failed=$((failed + 1)); echo "FAILED: missing $f"; }; done; }
 
-demo="$work/demo"
 config=configs/demo/mask_rcnn_r18_fpn_synth.yaml
-# With PCB on, so that its confusion matrix (ltdet dev confusion) is in the checkpoint too.
-run "$LTDET_BIN" demo --work-dir "$demo" --train-images 24 --val-images 6 --image-size 96 --set runner.max_iters=4 log_config.interval=2 \
+# The demo trains the baseline and its long-tail method (Seesaw + RFS) side by side, then compares them. With PCB
+# on, so that its confusion matrix (ltdet dev confusion) is in the checkpoints too.
+run "$LTDET_BIN" demo --work-dir "$work/demo" --train-images 24 --val-images 6 --image-size 96 --set runner.max_iters=4 log_config.interval=2 \
   "model.roi_head.bbox_head.pcb={start_epoch: 1}"
+grep -q "^\[seesaw_rfs\] " "$work/last.log" && grep -q "^\[baseline  \] " "$work/last.log" \
+  || { failed=$((failed + 1)); echo "FAILED: the demo did not relay both trainings' lines"; }
+grep -q "RFS threshold 0.0386" "$work/last.log" || { failed=$((failed + 1)); echo "FAILED: the demo did not scale RFS's threshold to its set"; }
+grep -q "threshold: 3.86.*e-2" "$work/demo/seesaw_rfs/config.yaml" || { failed=$((failed + 1)); echo "FAILED: the method's run did not use the scaled threshold"; }
+expect "$work/demo/compare/ap_vs_frequency_bbox.png" "$work/demo/compare/group_ap_segm.png" "$work/demo/compare/compare.md" \
+  "$work/demo/viz/seesaw_rfs/"*.png "$work/demo/seesaw_rfs/per_class.csv"
+demo="$work/demo/baseline"
 expect "$demo/log.jsonl" "$demo/log.txt" "$demo/per_class.csv" "$demo/per_class.md"
-data="$demo/data/synth"
+data="$work/demo/data/synth"
 paths=(data.train.ann_file="$data/annotations/train.json" data.train.img_prefix="$data/images"
        data.val.ann_file="$data/annotations/val.json" data.val.img_prefix="$data/images")
 checkpoint="$(ls "$demo"/*.safetensors | head -1)"

@@ -2,23 +2,7 @@
 # `ltdet benchmark longtail` starts and checks its arguments, without training (the benchmark itself takes hours):
 # bad arguments exit with an error naming the option and the value; --dry-run resolves the shipped spec and every
 # row's config and lists the runs. Needs LTDET_BIN (scripts/test exports it).
-set -uo pipefail
-cd "$(dirname "$0")/../.."
-LTDET_BIN="${LTDET_BIN:-$PWD/.build/release/ltdet}"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-failed=0
-
-# expect_error EXPECTED-TEXT COMMAND...: the command fails cleanly (no signal) and says EXPECTED-TEXT.
-expect_error() {
-  local expected="$1"; shift
-  local output status
-  output="$(timeout 60 "$@" 2>&1)"; status=$?
-  if [ "$status" -eq 0 ] || [ "$status" -ge 124 ] || ! grep -qF -- "$expected" <<<"$output"; then
-    echo "FAILED (exit $status): $*"; echo "  expected: $expected"; echo "  got: $(head -c 400 <<<"$output")"
-    failed=$((failed + 1))
-  fi
-}
+source "$(dirname "$0")/common.sh" check_benchmark_cli
 
 bench=("$LTDET_BIN" benchmark longtail --out "$work/out")
 expect_error "unknown method 'focal'" "${bench[@]}" --methods softmax,focal
@@ -39,5 +23,4 @@ grep -qF "added softmax" <<<"$output" && grep -qF "2 runs (2 methods x 1 seeds)"
   || { echo "FAILED: --quick --methods loce --dry-run said: $(head -c 300 <<<"$output")"; failed=$((failed + 1)); }
 [ -e "$work/out" ] && { echo "FAILED: --dry-run wrote $work/out"; failed=$((failed + 1)); }
 
-echo "check_benchmark_cli: $failed failed"
-[ "$failed" = 0 ]
+finish_check

@@ -2,23 +2,7 @@
 # Bad command-line inputs that used to trap (SIGILL), allocate gigabytes or fail only after the work was done:
 # each must now exit with a usage or runtime error (exit status 1..127, never a signal) whose message names
 # the option or key and the value. Needs LTDET_BIN (scripts/test exports it).
-set -uo pipefail
-cd "$(dirname "$0")/../.."
-LTDET_BIN="${LTDET_BIN:-$PWD/.build/release/ltdet}"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-failed=0
-
-# expect_error EXPECTED-TEXT COMMAND...: the command fails cleanly (no signal) and says EXPECTED-TEXT.
-expect_error() {
-  local expected="$1"; shift
-  local output status
-  output="$(timeout 60 "$@" 2>&1)"; status=$?
-  if [ "$status" -eq 0 ] || [ "$status" -ge 124 ] || ! grep -qF -- "$expected" <<<"$output"; then
-    echo "FAILED (exit $status): $*"; echo "  expected: $expected"; echo "  got: $(head -c 400 <<<"$output")"
-    failed=$((failed + 1))
-  fi
-}
+source "$(dirname "$0")/common.sh" check_cli_bad_inputs
 
 "$LTDET_BIN" synth --out "$work/synth" --classes 3 --train-images 4 --val-images 2 --image-size 64 >/dev/null
 expect_error "--rfs-threshold must be between 0 and 1, got inf" "$LTDET_BIN" stats --ann "$work/synth/annotations/train.json" --rfs-threshold inf
@@ -35,5 +19,4 @@ printf '\xff\xff\xff\xff\xff\xff\xff\xff{}' > "$work/bad.safetensors"
 expect_error "header length" "$LTDET_BIN" test configs/demo/mask_rcnn_r18_fpn_synth.yaml "$work/bad.safetensors" \
   --set "data.val.ann_file=$work/synth/annotations/val.json" --set "data.val.img_prefix=$work/synth/images" --work-dir "$work/t"
 
-echo "check_cli_bad_inputs: $failed failed"
-[ "$failed" = 0 ]
+finish_check

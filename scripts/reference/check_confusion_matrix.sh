@@ -3,20 +3,8 @@
 # tools/analysis_tools/confusion_matrix.py (scripts/reference/confusion_matrix_reference.py): every cell equal on
 # fresh random LVIS sets at several score and IoU thresholds, and on the real LVIS v0.5 val subset with generated
 # detections. Needs LTDET_BIN and PYTHON (scripts/test exports them). Usage: check_confusion_matrix.sh [SEED]
-set -uo pipefail
-cd "$(dirname "$0")/../.."
-
-LTDET_BIN="${LTDET_BIN:-$PWD/.build/release/ltdet}"
-PYTHON="${PYTHON:-$PWD/.venv/bin/python}"
-SEED="${1:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}"
-SHARED="$PWD/../shared/data"
-[ -d "$SHARED" ] || SHARED="$(cd "$PWD/.." && pwd)/shared/data"
+source "$(dirname "$0")/common.sh" check_confusion_matrix "${1:-}"
 echo "check_confusion_matrix: seed $SEED (rerun with: scripts/reference/check_confusion_matrix.sh $SEED), ltdet $LTDET_BIN"
-
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-failed=0
-run() { "$@" || { failed=$((failed + 1)); echo "FAILED: $*"; }; }
 compare() { run "$PYTHON" scripts/reference/confusion_matrix_reference.py --ltdet "$LTDET_BIN" "$@"; }
 
 for offset in 0 1; do
@@ -37,5 +25,4 @@ if [ -f "$lvis_gt" ]; then
 else
   echo "FAILED: $lvis_gt not found"; failed=$((failed + 1))
 fi
-echo "check_confusion_matrix: $failed failed"
-[ "$failed" = 0 ]
+finish_check

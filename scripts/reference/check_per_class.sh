@@ -3,20 +3,8 @@
 # lvis-api 0.5.3's precision/recall arrays averaged per category, on fresh random LVIS sets (bbox and segm,
 # training counts from a --train-ann file) and on the real LVIS v0.5 val subset with generated detections.
 # Needs LTDET_BIN and PYTHON (scripts/test exports them). Usage: check_per_class.sh [SEED]
-set -uo pipefail
-cd "$(dirname "$0")/../.."
-
-LTDET_BIN="${LTDET_BIN:-$PWD/.build/release/ltdet}"
-PYTHON="${PYTHON:-$PWD/.venv/bin/python}"
-SEED="${1:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}"
-SHARED="$PWD/../shared/data"
-[ -d "$SHARED" ] || SHARED="$(cd "$PWD/.." && pwd)/shared/data"
+source "$(dirname "$0")/common.sh" check_per_class "${1:-}"
 echo "check_per_class: seed $SEED (rerun with: scripts/reference/check_per_class.sh $SEED), ltdet $LTDET_BIN"
-
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-failed=0
-run() { "$@" || { failed=$((failed + 1)); echo "FAILED: $*"; }; }
 
 for offset in 0 1; do
   s=$((SEED + offset))
@@ -38,5 +26,4 @@ if [ -f "$lvis_gt" ]; then
 else
   echo "FAILED: $lvis_gt not found"; failed=$((failed + 1))
 fi
-echo "check_per_class: $failed failed"
-[ "$failed" = 0 ]
+finish_check
