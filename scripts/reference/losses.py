@@ -303,6 +303,26 @@ def compare(name, got, want, dtype):
     return None if err <= tol else f"{name}: relative error {err:.3e} > {tol}"
 
 
+
+def run_harness(ltdet, arguments, tensors, path_in, path_out):
+    """Writes the case's tensors to path_in, runs `ltdet dev ARGUMENTS`, returns (outputs, None) or (None, error)."""
+    save_file(tensors, path_in)
+    run = subprocess.run([ltdet, "dev", *arguments], capture_output=True, text=True)
+    if run.returncode != 0:
+        return None, f"ltdet exited {run.returncode}: {run.stderr.strip()}"
+    return load_file(path_out), None
+
+
+def output_problems(got, want, check, extra_keys=lambda key: True):
+    """Every wanted output compared by check(name, got, want) and present; outputs nobody wanted (of those
+    extra_keys selects) are a problem too."""
+    problems = [p for k in want for p in [check(k, got[k], want[k]) if k in got
+                                          else f"{k}: missing from the harness output"] if p]
+    extra = sorted(k for k in got if extra_keys(k) and k not in want)
+    if extra:
+        problems.append(f"unexpected outputs {extra}")
+    return problems
+
 def main():
     ltdet, work, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
     cases = int(sys.argv[4]) if len(sys.argv) > 4 else 48
@@ -313,23 +333,18 @@ def main():
         method = METHODS[i % len(METHODS)]
         tensors, options, info = make_case(rng, method)
         path_in, path_out = f"{work}/in_{i}.safetensors", f"{work}/out_{i}.safetensors"
-        save_file(tensors, path_in)
-        run = subprocess.run([ltdet, "dev", "loss", "--method", method, "--in", path_in, "--out", path_out,
-                              "--options", json.dumps(options)], capture_output=True, text=True)
-        if run.returncode != 0:
-            print(f"FAIL case {i} {info}: ltdet exited {run.returncode}: {run.stderr.strip()}")
+        got, error = run_harness(ltdet, ["loss", "--method", method, "--in", path_in, "--out", path_out,
+                                         "--options", json.dumps(options)], tensors, path_in, path_out)
+        if error:
+            print(f"FAIL case {i} {info}: {error}")
             failures += 1
             continue
-        got = load_file(path_out)
         want = reference(method, tensors, options)
         COVERAGE["no_positives"] += int(info["mix"] == "all_background")
         COVERAGE["float64"] += int(info["dtype"] == "float64")
         COVERAGE["extreme"] += int(np.abs(tensors["cls_score"]).max() >= 300)
-        problems = [p for k in want for p in [compare(k, got[k], want[k], info["dtype"]) if k in got
-                                              else f"{k}: missing from the harness output"] if p]
-        extra = sorted(k for k in got if k.startswith("loss") and k not in want)
-        if extra:
-            problems.append(f"unexpected loss terms {extra}")
+        problems = output_problems(got, want, lambda k, g, w: compare(k, g, w, info["dtype"]),
+                                   extra_keys=lambda k: k.startswith("loss"))
         if problems:
             failures += 1
             print(f"FAIL case {i} {info} {options}: " + "; ".join(problems))

@@ -22,16 +22,14 @@ Exits 1 on any mismatch.
 """
 import json
 import os
-import subprocess
 import sys
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors.numpy import load_file, save_file
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from losses import compare  # noqa: E402
+from losses import compare, output_problems, run_harness  # noqa: E402
 
 STDS = [0.1, 0.1, 0.2, 0.2]
 
@@ -228,23 +226,17 @@ def main():
             command = "replay"
             want = replay_reference(tensors, config["model"]["num_classes"], targets, options)
         path_in, path_out, path_config = f"{work}/in_{i}.safetensors", f"{work}/out_{i}.safetensors", f"{work}/config_{i}.json"
-        save_file(tensors, path_in)
         with open(path_config, "w") as f:
             json.dump(config, f)
-        run = subprocess.run([ltdet, "dev", command, "--config", path_config, "--in", path_in, "--out", path_out],
-                             capture_output=True, text=True)
-        if run.returncode != 0:
-            print(f"FAIL case {i} {info}: ltdet exited {run.returncode}: {run.stderr.strip()}")
+        got, error = run_harness(ltdet, [command, "--config", path_config, "--in", path_in, "--out", path_out],
+                                 tensors, path_in, path_out)
+        if error:
+            print(f"FAIL case {i} {info}: {error}")
             failures += 1
             continue
-        got = load_file(path_out)
         if command == "box-head":
             got = {k: v for k, v in got.items() if not k.startswith("cls_loss.")}
-        problems = [q for k in want for q in [check(k, got[k], want[k], info["dtype"]) if k in got
-                                              else f"{k}: missing from the harness output"] if q]
-        extra = sorted(k for k in got if k not in want)
-        if extra:
-            problems.append(f"unexpected outputs {extra}")
+        problems = output_problems(got, want, lambda k, g, w: check(k, g, w, info["dtype"]))
         if problems:
             failures += 1
             print(f"FAIL case {i} {info}: " + "; ".join(problems))
