@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The built-in multi-process launcher (`ltdet train --nproc 2`) on real processes: a normal run ends with one
 # rank-0 log; a rank killed mid-run (SIGKILL, as the OOM killer does) ends the whole job within seconds with an
-# error naming the rank, never a hang; SIGTERM to the launcher stops its processes too (no orphan keeps training).
-# Needs LTDET_BIN (scripts/test exports it).
+# error naming the rank, never a hang; SIGTERM to the launcher stops its processes too (no orphan keeps training);
+# PyTorch's torchrun launching ltdet trains exactly as --nproc does. Needs LTDET_BIN and PYTHON (scripts/test
+# exports them).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 LTDET_BIN="${LTDET_BIN:-$PWD/.build/release/ltdet}"
@@ -45,6 +46,27 @@ else
   else
     echo "ltdet test --nproc 2: the results file of one process ($(grep -o image_id "$work/test1/results.json" | wc -l) detections)"
   fi
+fi
+
+# 1c. Under PyTorch's own launcher (torchrun --no_python: its agent hosts the TCPStore and sets
+#     TORCHELASTIC_USE_AGENT_STORE) the run is the --nproc 2 run: equal losses and the same checkpoint bytes, one
+#     thread in every process of both. scripts/reference/torchrun.py is torchrun with a fix for Debian's torch 1.13
+#     under Python 3.12.
+PYTHON="${PYTHON:-$PWD/.venv/bin/python}"
+port=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+timeout 300 env LTDET_NUM_THREADS=1 "$PYTHON" scripts/reference/torchrun.py --no_python --nproc_per_node 2 --master_port "$port" \
+  "$LTDET_BIN" train "$config" "${settings[@]}" --set runner.max_epochs=1 --work-dir "$work/torchrun" >"$work/torchrun.log" 2>&1 \
+  || fail "torchrun: $(grep -v '^ ' "$work/torchrun.log" | tail -n 3)"
+timeout 300 env LTDET_NUM_THREADS=1 "$LTDET_BIN" train "$config" "${settings[@]}" --set runner.max_epochs=1 --work-dir "$work/nproc1t" \
+  --nproc 2 >"$work/nproc1t.log" 2>&1 || fail "--nproc 2 with one thread: $(tail -n 3 "$work/nproc1t.log")"
+if [ "$(grep -c '"mode":"train"' "$work/torchrun/log.jsonl" 2>/dev/null)" != 4 ]; then
+  fail "torchrun run: expected 4 train lines in rank 0's log.jsonl"
+elif [ "$(grep '"mode":"train"' "$work/torchrun/log.jsonl" | grep -o '"loss":[^,]*')" != "$(grep '"mode":"train"' "$work/nproc1t/log.jsonl" | grep -o '"loss":[^,]*')" ]; then
+  fail "torchrun and --nproc 2 logged different losses"
+elif ! cmp -s "$work/torchrun/epoch_1.safetensors" "$work/nproc1t/epoch_1.safetensors"; then
+  fail "torchrun and --nproc 2 wrote different checkpoints"
+else
+  echo "torchrun --nproc_per_node 2: the losses and checkpoint of ltdet train --nproc 2"
 fi
 
 # start_long_run DIR: a run far longer than the check, in the background; sets $launcher and waits for training.
