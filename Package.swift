@@ -93,10 +93,10 @@ let package = Package(
         .executableTarget(
             name: "bench-torch-overhead", dependencies: ["Torch"], path: "Benchmarks/torch-overhead/Swift"),
         .executableTarget(name: "bench-maskrcnn", dependencies: ["LTDet", "Torch"], path: "Benchmarks/maskrcnn/Swift"),
-        .target(name: "DistributedTestSupport", dependencies: ["Torch"], path: "Tests/DistributedTestSupport"),
-        .testTarget(name: "TorchTests", dependencies: ["Torch", "DistributedTestSupport"], exclude: ["Fixtures"]),
+        .target(name: "TestSupport", dependencies: ["Torch"], path: "Tests/TestSupport"),
+        .testTarget(name: "TorchTests", dependencies: ["Torch", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LVISKitTests", dependencies: ["LVISKit"]),
-        .testTarget(name: "LTDetTests", dependencies: ["LTDet", "LVISKit", "Torch", "DistributedTestSupport"]),
+        .testTarget(name: "LTDetTests", dependencies: ["LTDet", "LVISKit", "Torch", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: nil

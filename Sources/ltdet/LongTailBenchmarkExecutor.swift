@@ -144,7 +144,7 @@ final class LongTailBenchmarkExecutor {
             arguments.append("--overwrite")
         }
         let log = logFile(run)
-        if !fm.fileExists(atPath: log.path) { fm.createFile(atPath: log.path, contents: nil) }
+        if !fm.fileExists(atPath: log.path) { _ = fm.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
         try handle.seekToEnd()
         handle.write(Data("\n== \(ISO8601DateFormatter().string(from: Date())) ltdet \(arguments.joined(separator: " "))\n".utf8))

@@ -4,6 +4,7 @@ import Torch
 import Yams
 
 @testable import LTDet
+import TestSupport
 
 struct ToyOptimizerConfig: ConfigSection, Equatable {
     var type: String = "SGD"

@@ -3,6 +3,7 @@ import Testing
 import Torch
 
 @testable import LTDet
+import TestSupport
 
 /// LOCE's decoupled recipe on a small synthetic set: a plain stage 1, then a stage 2 that loads it, trains only
 /// the parameters `train_params` names, fills MFS and EBL's mean scores by the balanced initialisation pass, and

@@ -3,6 +3,7 @@ import Testing
 import Torch
 
 @testable import LTDet
+import TestSupport
 
 /// The real detector through the whole training path (synthetic files, loader, sampler, augmentation, Mask
 /// R-CNN, SGD, checkpoints): a run interrupted mid-epoch and resumed ends with exactly the weights and

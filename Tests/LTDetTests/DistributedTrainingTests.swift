@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import DistributedTestSupport
+import TestSupport
 import Torch
 
 @testable import LTDet

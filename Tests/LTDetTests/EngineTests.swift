@@ -3,6 +3,7 @@ import Testing
 
 @testable import LTDet
 @testable import Torch
+import TestSupport
 
 /// A regression MLP with a random "dropout" mask drawn from its own generator, so that an exact resume needs
 /// the generator state as well as weights and optimiser state.
@@ -134,10 +135,4 @@ struct Interrupted: Error {}
         let text = try String(contentsOf: dir.appendingPathComponent("log.txt"), encoding: .utf8).split(separator: "\n")
         #expect(text.count == 5 && text[0].contains("  Epoch [1][4/6]  lr: ") && text[2].contains("  Epoch [2][6/6]  lr: "))
     }
-}
-
-func temporaryDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("ltdet-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
 }

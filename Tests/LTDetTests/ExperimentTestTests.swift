@@ -4,6 +4,7 @@ import Testing
 import Torch
 
 @testable import LTDet
+import TestSupport
 
 /// `ltdet test`'s path (`DetectionExperiment.test`): a checkpoint is tested without the ImageNet weights the
 /// config names, and predicts and evaluates exactly as training's evaluation of the same weights did.

@@ -3,6 +3,7 @@ import LVISKit
 import Testing
 
 @testable import LTDet
+import TestSupport
 
 /// `ltdet benchmark longtail` without training: the shipped spec and its configs, method selection, the run
 /// records, the seeds' statistics and the claim verdicts, the seed-averaged per-class tables.
@@ -10,12 +11,6 @@ import Testing
     static let configs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("configs/benchmark")
     static let specPath = configs.appendingPathComponent("longtail.yaml").path
-
-    func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ltbench-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
 
     /// Every row's config resolves with the overrides the benchmark gives it, on the base's model and schedule.
     @Test func shippedSpecResolvesEveryRow() throws {

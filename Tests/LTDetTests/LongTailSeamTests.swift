@@ -3,6 +3,7 @@ import Testing
 import Torch
 
 @testable import LTDet
+import TestSupport
 
 /// A long-tail component for tests: records what the RoI head hands it, counts its calls as checkpointed
 /// state, and optionally replays the step's positive rows (features after the shared FCs, with their labels

@@ -4,6 +4,7 @@ import Testing
 import Torch
 
 @testable import LTDet
+import TestSupport
 
 /// RIO's object-level memory replay (`MemoryReplay`) and cosine classifier inside the detector.
 @Suite struct MemoryReplayTests {

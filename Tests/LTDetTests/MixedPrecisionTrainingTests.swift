@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import DistributedTestSupport
+import TestSupport
 
 @testable import LTDet
 @testable import Torch

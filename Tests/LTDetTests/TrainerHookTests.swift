@@ -3,6 +3,7 @@ import Testing
 
 @testable import LTDet
 @testable import Torch
+import TestSupport
 
 /// Records the events it sees, with the position the run reports at each.
 final class RecordingHook: TrainerHook {

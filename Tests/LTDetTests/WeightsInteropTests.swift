@@ -3,6 +3,7 @@ import Testing
 import Torch
 
 @testable import LTDet
+import TestSupport
 
 /// Weights in other tools' files: `pretrained: torchvision://NAME` resolution, and mmdet/torchvision exports
 /// loading back through `load_from` and `pretrained`. (scripts/reference/check_weights.sh checks the same

@@ -3,6 +3,7 @@ import Testing
 import Torch
 
 @testable import LTDet
+import TestSupport
 
 /// The work directory as mmdet users know it: epoch_N / iter_N, `latest`, the recorded config and environment,
 /// one run per directory, resuming from a named checkpoint.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Torch
+import TestSupport
 
 /// A block shaped like torchvision's ResNet BasicBlock, to check that reflection yields PyTorch's names.
 final class BlockLike: Module {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import DistributedTestSupport
+import TestSupport
 import Torch
 
 /// The c10d collectives between ranks that run as threads of this process, each with its own TCPStore client

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Torch
+import TestSupport
 
 /// The torch.save reader and writer against files that real PyTorch wrote (scripts/reference/torch_fixtures.py).
 @Suite struct PyTorchFileTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Torch
+import TestSupport
 
 @Suite struct SerializationTests {
     @Test func readsEveryDtypeWrittenByPythonSafetensors() throws {

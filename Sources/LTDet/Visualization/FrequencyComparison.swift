@@ -66,9 +66,9 @@ public enum FrequencyComparison {
             plot.add(Plot.Series(label: run.name, points: points, mark: .bar, color: runColor(index), size: 0.95))
         }
         plot.xRange = -0.5 ... Double(groups.count) - 0.5
-        // Headroom above the tallest bar for the legend.
         let tallest = runs.flatMap { run in groups.compactMap { groupMean(run.table, iouType: iouType, group: $0) } }.max() ?? 0
-        plot.yRange = 0 ... min(1, max(0.05, (tallest * 1.25 * 20).rounded(.up) / 20))
+        plot.yRange = 0 ... max(0.05, (tallest * 20).rounded(.up) / 20)
+        plot.legendClearsData = true
         plot.xTickLabels = groups.enumerated().map { g, group in
             let count = runs.first.map { t in t.table.rows.filter { group == nil || $0.frequency == group }.count } ?? 0
             return (Double(g), "\(group.map(CategoryResultsTable.groupName) ?? "all") (\(count) classes)")

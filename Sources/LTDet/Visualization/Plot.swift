@@ -43,6 +43,9 @@ public struct Plot: Sendable {
     /// Where the legend box goes: the corner the data leaves empty.
     public enum LegendCorner: Sendable { case topLeft, topRight }
     public var legendCorner = LegendCorner.topRight
+    /// Raise the top of a linear y axis until the legend box sits above every data point: for grouped bars,
+    /// whose tallest bars can stand in either corner and whose legend grows with the number of runs.
+    public var legendClearsData = false
     /// Named x ticks (e.g. the groups of a bar chart) in place of numeric ones.
     public var xTickLabels: [(value: Double, label: String)]?
     public private(set) var series: [Series] = []
@@ -65,18 +68,45 @@ public struct Plot: Sendable {
     static let labelTextSize = 13
     static let titleTextSize = 16
 
-    public func render(width: Int = 800, height: Int = 500) throws -> Canvas {
-        var canvas = Canvas(width: width, height: height)
-        let xAxis = Axis(scale: xScale, range: xRange ?? fittedRange(\.x, scale: xScale, includeZero: false))
-        let yAxis = Axis(scale: yScale, range: yRange ?? fittedRange(\.y, scale: yScale, includeZero: series.contains { $0.mark == .bar }))
-        let yTicks = yAxis.ticks()
-        let xTicks = xTickLabels ?? xAxis.ticks()
+    /// The top and bottom of the data frame in pixels: below the title, above the x tick labels and the x label.
+    func frameVerticalExtent(height: Int) throws -> (top: Double, bottom: Double) {
         let tickHeight = try Canvas.textSize("0", size: Plot.tickTextSize).height
         let labelHeight = try Canvas.textSize("Ag", size: Plot.labelTextSize).height
         let titleHeight = title.isEmpty ? 0 : try Canvas.textSize(title, size: Plot.titleTextSize).height
+        return (Double(titleHeight + 14), Double(height - tickHeight - labelHeight - 16))
+    }
+
+    /// The y axis range drawn: `yRange` or the data's, raised for `legendClearsData`.
+    func shownYRange(height: Int) throws -> ClosedRange<Double> {
+        var range = yRange ?? fittedRange(\.y, scale: yScale, includeZero: series.contains { $0.mark == .bar })
+        guard legendClearsData, showLegend, yScale == .linear, let legend = try legendBoxSize(),
+            let tallest = series.flatMap({ $0.points.map(\.y) }).filter(\.isFinite).max(), tallest > range.lowerBound
+        else { return range }
+        let frame = try frameVerticalExtent(height: height)
+        let frameHeight = frame.bottom - frame.top
+        // The legend's box starts 6 pixels below the frame's top; keep the data 8 more below its bottom.
+        let free = (frameHeight - Double(legend.height + 14)) / frameHeight
+        guard free > 0.2 else { return range }  // a legend taller than the plot: squashing the data would not help
+        let low = range.lowerBound, needed = low + (tallest - low) / free
+        if needed > range.upperBound {
+            let quantum = pow(10, log10(needed - low).rounded(.down)) / 20
+            range = low ... low + ((needed - low) / quantum).rounded(.up) * quantum
+        }
+        return range
+    }
+
+    public func render(width: Int = 800, height: Int = 500) throws -> Canvas {
+        var canvas = Canvas(width: width, height: height)
+        let labelHeight = try Canvas.textSize("Ag", size: Plot.labelTextSize).height
+        let xAxis = Axis(scale: xScale, range: xRange ?? fittedRange(\.x, scale: xScale, includeZero: false))
+        let yRangeShown = try shownYRange(height: height)
+        let yAxis = Axis(scale: yScale, range: yRangeShown)
+        let yTicks = yAxis.ticks()
+        let xTicks = xTickLabels ?? xAxis.ticks()
         let tickLabelWidth = try yTicks.map { try Canvas.textSize($0.label, size: Plot.tickTextSize).width }.max() ?? 0
-        let frame = (left: Double(labelHeight + tickLabelWidth + 16), top: Double(titleHeight + 14),
-                     right: Double(width - 20), bottom: Double(height - tickHeight - labelHeight - 16))
+        let vertical = try frameVerticalExtent(height: height)
+        let frame = (left: Double(labelHeight + tickLabelWidth + 16), top: vertical.top, right: Double(width - 20),
+                     bottom: vertical.bottom)
         func toPixel(_ p: Point2D) -> Point2D? {
             guard let fx = xAxis.fraction(p.x), let fy = yAxis.fraction(p.y) else { return nil }
             return Point2D(frame.left + fx * (frame.right - frame.left), frame.bottom - fy * (frame.bottom - frame.top))
@@ -138,12 +168,11 @@ public struct Plot: Sendable {
     }
 
     private func drawLegend(on canvas: inout Canvas, left: Int, right: Int, top: Int) throws {
-        let entries = series.enumerated().compactMap { index, s in s.label.map { ($0, s.color ?? Color.categorical(index), s.mark) } }
-        guard !entries.isEmpty else { return }
+        let entries = legendEntries
+        guard let box = try legendBoxSize() else { return }
         let size = Plot.tickTextSize
         let rowHeight = try Canvas.textSize("Ag", size: size).height + 3
-        let textWidth = try entries.map { try Canvas.textSize($0.0, size: size).width }.max()!
-        let boxWidth = textWidth + 32, boxHeight = entries.count * rowHeight + 6
+        let boxWidth = box.width, boxHeight = box.height
         let x0 = legendCorner == .topRight ? right - boxWidth - 6 : left + 6
         let y0 = top + 6
         canvas.fillRect(x0: Double(x0), y0: Double(y0), x1: Double(x0 + boxWidth), y1: Double(y0 + boxHeight), color: .white, alpha: 0.85)
@@ -161,6 +190,19 @@ public struct Plot: Sendable {
             }
             try canvas.drawText(entry.0, x: x0 + 27, y: y, size: size)
         }
+    }
+
+    private var legendEntries: [(String, Color, Mark)] {
+        series.enumerated().compactMap { index, s in s.label.map { ($0, s.color ?? Color.categorical(index), s.mark) } }
+    }
+
+    /// The legend box in pixels, or nil when no series has a label.
+    func legendBoxSize() throws -> (width: Int, height: Int)? {
+        let entries = legendEntries
+        guard !entries.isEmpty else { return nil }
+        let rowHeight = try Canvas.textSize("Ag", size: Plot.tickTextSize).height + 3
+        let textWidth = try entries.map { try Canvas.textSize($0.0, size: Plot.tickTextSize).width }.max()!
+        return (textWidth + 32, entries.count * rowHeight + 6)
     }
 
     private func fittedRange(_ coordinate: KeyPath<Point2D, Double>, scale: Scale, includeZero: Bool) -> ClosedRange<Double> {

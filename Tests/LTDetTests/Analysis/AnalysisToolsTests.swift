@@ -3,6 +3,7 @@ import LVISKit
 import Testing
 
 @testable import LTDet
+import TestSupport
 
 /// The pieces behind `ltdet compare` and `ltdet analyze-logs`: the plain-text log, reading logs back, the
 /// frequency plots. LTDET_KEEP_PLOTS=DIR keeps the PNGs.
@@ -13,7 +14,7 @@ import Testing
 
     @Test func everyLogEntryAlsoGoesToAPlainTextLog() throws {
         let dir = try temporaryDirectory()
-        let log = try JSONLinesLog(url: dir.appendingPathComponent("log.jsonl"))
+        let log = JSONLinesLog(url: dir.appendingPathComponent("log.jsonl"))
         try log.append(mode: "train", epoch: 1, iteration: 4,
                        values: ["loss": 1.25, "loss_cls": 0.5, "lr": 0.02, "time": 0.5, "eta": 3725, "grad_norm": 2])
         try log.append(mode: "val", epoch: 1, iteration: 4, values: ["bbox_AP": 0.125])
@@ -47,7 +48,7 @@ import Testing
         let dir = try temporaryDirectory()
         var runs: [(name: String, log: TrainingLog)] = []
         for (n, decay) in [20.0, 35.0].enumerated() {
-            let log = try JSONLinesLog(url: dir.appendingPathComponent("run\(n).jsonl"))
+            let log = JSONLinesLog(url: dir.appendingPathComponent("run\(n).jsonl"))
             for i in stride(from: 10, through: 200, by: 10) {
                 try log.append(mode: "train", epoch: 1 + i / 100, iteration: i, values: ["loss": 3 * exp(-Double(i) / decay) + 0.2])
             }
@@ -87,6 +88,27 @@ import Testing
             let mean = FrequencyComparison.groupMean(table, iouType: .bbox, group: group)
             #expect(abs(mean! - values.reduce(0, +) / Double(values.count)) < 1e-12)
         }
+    }
+
+    /// Six runs' legend is a tall box in the top-right corner, where the "all" group's bars stand: the y axis rises
+    /// until the tallest bar ends below the box.
+    @Test func groupBarsKeepTheirLegendClearOfTheBars() throws {
+        let runs = (0..<6).map { FrequencyComparison.Run(name: "run with a long name \($0)", table: Self.table(0.3 + 0.02 * Double($0))) }
+        let plot = FrequencyComparison.groupBars(runs, iouType: .bbox)
+        let height = 480
+        let tallest = try #require(plot.series.flatMap { $0.points.map(\.y) }.max())
+        let legend = try #require(try plot.legendBoxSize())
+        let frame = try plot.frameVerticalExtent(height: height)
+        let range = try plot.shownYRange(height: height)
+        let tallestPixel = frame.bottom - (tallest - range.lowerBound) / (range.upperBound - range.lowerBound) * (frame.bottom - frame.top)
+        #expect(tallestPixel > frame.top + 6 + Double(legend.height))
+        // Without the option the same data would run into the box: the test could fail.
+        var plain = plot
+        plain.legendClearsData = false
+        let plainRange = try plain.shownYRange(height: height)
+        let plainPixel = frame.bottom - (tallest - plainRange.lowerBound) / (plainRange.upperBound - plainRange.lowerBound) * (frame.bottom - frame.top)
+        #expect(plainPixel < frame.top + 6 + Double(legend.height))
+        try Self.keep(try plot.render(width: 800, height: height), "group_ap_six_runs.png")
     }
 
     @Test func frequencyPlotsOfTwoRunsRender() throws {

@@ -4,6 +4,7 @@ import Testing
 import Torch
 
 @testable import LTDet
+import TestSupport
 
 /// Test-time augmentation (mmdet's MultiScaleFlipAug + aug_test). The merge arithmetic itself is compared with
 /// a Python version of mmdet's merges by scripts/reference/check_augmented_test.sh; here: flip TTA treats an

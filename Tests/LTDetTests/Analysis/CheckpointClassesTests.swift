@@ -4,6 +4,7 @@ import Testing
 import Torch
 
 @testable import LTDet
+import TestSupport
 
 /// The classes a model was trained on travel in its checkpoints (`CheckpointClasses`); checkpoints without them
 /// still load, and malformed ones are errors naming the file and the field.

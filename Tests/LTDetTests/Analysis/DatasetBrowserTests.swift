@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import LTDet
+import TestSupport
 
 /// `ltdet browse-dataset`: the training pipeline's output with its ground truth, the same pictures for the same seed.
 @Suite struct DatasetBrowserTests {

@@ -3,6 +3,7 @@ import LVISKit
 import Testing
 
 @testable import LTDet
+import TestSupport
 
 /// `ltdet predict`'s path: image files outside any dataset go through the test pipeline as evaluation does.
 @Suite struct ImagePredictionTests {

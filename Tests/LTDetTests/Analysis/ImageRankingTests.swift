@@ -3,6 +3,7 @@ import LVISKit
 import Testing
 
 @testable import LTDet
+import TestSupport
 
 /// `ltdet viz --rank` (mmdet analyze_results.py). The scores themselves are compared with a Python version of
 /// mmdet's bbox_map_eval by scripts/reference/check_image_ranking.sh; here: the order and the pictures.

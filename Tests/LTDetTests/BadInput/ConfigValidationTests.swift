@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import LTDet
+import TestSupport
 
 /// Each value here used to trap (SIGILL) or train on nothing deep inside a run; now loading the config names
 /// the file, the key and the value.

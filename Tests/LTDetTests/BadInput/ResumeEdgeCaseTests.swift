@@ -3,6 +3,7 @@ import Testing
 
 @testable import LTDet
 @testable import Torch
+import TestSupport
 
 /// What a resume meets after a kill, a full disk or a hand edit: it continues from the newest checkpoint that
 /// reads back whole, says what it skipped, cleans up, and its log reads as one run.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import LTDet
+import TestSupport
 
 @Suite struct DataImageCodecTests {
     static func gradient(width: Int = 37, height: Int = 23) -> RGBImage {
@@ -9,12 +10,6 @@ import Testing
             for x in 0 ..< width { pixels += [UInt8(x * 255 / width), UInt8(y * 255 / height), UInt8((x + y) % 256)] }
         }
         return RGBImage(width: width, height: height, pixels: pixels)
-    }
-
-    static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ltdet-codec-\(getpid())-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
     }
 
     @Test func pngRoundTripIsExact() throws {
@@ -32,7 +27,7 @@ import Testing
     }
 
     @Test func filesRoundTripThroughDisk() throws {
-        let directory = try Self.temporaryDirectory()
+        let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("a/b.png").path
         try ImageFile.write(Self.gradient(), to: path)
@@ -48,7 +43,7 @@ import Testing
     }
 
     @Test func corruptImagesAreNamed() throws {
-        let directory = try Self.temporaryDirectory()
+        let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let jpeg = try JPEGCodec.encode(Self.gradient(width: 64, height: 64))
         let truncated = directory.appendingPathComponent("truncated.jpg").path

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 @testable import LTDet
+import TestSupport
 
 @Suite(.serialized) struct DataLoaderTests {
     static func makeDataset() throws -> (InstanceDataset, URL) {
-        let directory = DataSynthTests.temporaryDirectory()
+        let directory = try temporaryFile("synth")
         let configuration = SyntheticDatasetGenerator.Configuration(classes: 8, trainImages: 30, valImages: 4, imageSize: 80, seed: 2)
         try SyntheticDatasetGenerator(configuration).write(to: directory.path)
         let dataset = try InstanceDataset(

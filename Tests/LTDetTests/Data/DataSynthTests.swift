@@ -2,15 +2,12 @@ import Foundation
 import LVISKit
 import Testing
 @testable import LTDet
+import TestSupport
 
 @Suite struct DataSynthTests {
     static func generate(_ directory: URL, seed: UInt64 = 5, classes: Int = 12) throws -> SyntheticDatasetGenerator.Output {
         let configuration = SyntheticDatasetGenerator.Configuration(classes: classes, trainImages: 40, valImages: 12, imageSize: 96, seed: seed)
         return try SyntheticDatasetGenerator(configuration).write(to: directory.path)
-    }
-
-    static func temporaryDirectory() -> URL {
-        FileManager.default.temporaryDirectory.appendingPathComponent("ltdet-synth-\(getpid())-\(UUID().uuidString)")
     }
 
     static func files(under directory: URL) throws -> [String: Data] {
@@ -27,7 +24,7 @@ import Testing
     }
 
     @Test func sameArgumentsGiveIdenticalBytes() throws {
-        let a = Self.temporaryDirectory(), b = Self.temporaryDirectory(), c = Self.temporaryDirectory()
+        let a = try temporaryFile("synth"), b = try temporaryFile("synth"), c = try temporaryFile("synth")
         defer { for d in [a, b, c] { try? FileManager.default.removeItem(at: d) } }
         try Self.generate(a)
         try Self.generate(b)
@@ -39,7 +36,7 @@ import Testing
     }
 
     @Test func annotationsDescribeTheImages() throws {
-        let directory = Self.temporaryDirectory()
+        let directory = try temporaryFile("synth")
         defer { try? FileManager.default.removeItem(at: directory) }
         let output = try Self.generate(directory)
         let train = try LVISDataset.load(path: directory.appendingPathComponent("annotations/train.json").path)

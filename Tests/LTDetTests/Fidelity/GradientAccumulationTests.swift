@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import LTDet
 @testable import Torch
+import TestSupport
 
 /// mmcv's `GradientCumulativeOptimizerHook`: one update per `cumulative_iters` steps from the mean of their
 /// gradients, and a shorter last cycle when the run does not divide.

@@ -4,6 +4,7 @@ import Testing
 import Torch
 
 @testable import LTDet
+import TestSupport
 
 /// Bounded-time mutation fuzzing of the readers that take files from users: the COCO/LVIS JSON readers (and the
 /// evaluation of what they accept), the RLE and polygon decoders, and the safetensors reader. Any input may be

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
 @testable import LTDet
+import TestSupport
 
 @Suite struct VisualizationOverlayTests {
     /// Draws the ground truth of a generated synthetic image; LTDET_KEEP_PLOTS=DIR keeps the PNG.
     @Test func groundTruthOverlayOfASyntheticImage() throws {
-        let directory = DataSynthTests.temporaryDirectory()
+        let directory = try temporaryFile("synth")
         defer { try? FileManager.default.removeItem(at: directory) }
         let configuration = SyntheticDatasetGenerator.Configuration(classes: 10, trainImages: 4, valImages: 1, imageSize: 128, seed: 3)
         try SyntheticDatasetGenerator(configuration).write(to: directory.path)
