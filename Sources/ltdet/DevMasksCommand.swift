@@ -17,6 +17,10 @@ struct DevMasksCommand: ParsableCommand {
     @Option(help: "Cap on the long side.") var maxLongSide: Int = 1333
     @Flag(help: "Flip every image horizontally.") var flip = false
     @Option(help: "Only the first N images with targets (0: all).") var images: Int = 0
+    @Option(help: """
+        Skip the first K images with targets: a full-size page of masks is ~10 MB an image, so the reference check         reads them a page at a time.
+        """)
+    var skipImages: Int = 0
     @Option(help: "poly2mask false: mask targets of this many random boxes per image (0: the bitmap path's masks).")
     var roisPerImage: Int = 0
     @Option(help: "Mask target size with --rois-per-image.") var maskSize: Int = 28
@@ -37,9 +41,14 @@ struct DevMasksCommand: ParsableCommand {
             poly2mask: roisPerImage == 0)
         var boxGenerator = SplitMix64(seed: seed)
         var result: [String: Tensor] = [:]
-        var written = 0
+        guard skipImages >= 0, images >= 0 else { throw ValidationError("--skip-images and --images must be >= 0") }
+        var written = 0, skipped = 0
         for item in dataset.images where !item.instances.isEmpty && item.instances.allSatisfy({ $0.mask != nil }) {
             if images > 0 && written == images { break }
+            if skipped < skipImages {
+                skipped += 1
+                continue
+            }
             var generator = SplitMix64(seed: 0)
             let sample = pipeline.apply(to: RGBImage(width: item.width, height: item.height), item: item, generator: &generator)
             if roisPerImage > 0 {
@@ -62,7 +71,8 @@ struct DevMasksCommand: ParsableCommand {
             result["ids.\(item.id)"] = try Tensor(item.instances.map { Int64($0.annotationID ?? -1) })
             written += 1
         }
-        guard written > 0 else { throw ValidationError("\(ann): no image with polygon targets to write") }
+        // Past the last page an empty file says so; with nothing skipped, no image at all is an error.
+        guard written > 0 || skipImages > 0 else { throw ValidationError("\(ann): no image with polygon targets to write") }
         try Safetensors.save(result, to: URL(fileURLWithPath: out))
         print("\(ann): training masks of \(written) images at short side \(shortSide)\(flip ? ", flipped" : "")")
     }

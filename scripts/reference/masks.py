@@ -27,6 +27,7 @@ the image in float32) and `PolygonMasks.crop_and_resize` (move by the box corner
 Checked at the drawn scale, both flips (each file, 16 boxes an image), to keep CI short.
 """
 import json
+import os
 import subprocess
 import sys
 
@@ -156,6 +157,9 @@ def check_polygon_targets(ltdet, work, path, anns, imgs, short, flip, seed, imag
     return 0
 
 
+PAGE = 20  # images per `ltdet dev masks` call
+
+
 def main():
     ltdet, work, seed, images, files = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:]
     try:
@@ -173,30 +177,44 @@ def main():
         for n, short in enumerate(shorts):
             for flip in (False, True):
                 out = f"{work}/masks.safetensors"
-                run = subprocess.run([ltdet, "dev", "masks", "--ann", path, "--short-side", str(short), "--out", out,
-                                      "--images", str(images)] + (["--flip"] if flip else []), capture_output=True, text=True)
-                if run.returncode != 0:
-                    print(f"FAIL {path} short {short} flip {flip}: ltdet exited {run.returncode}: {run.stderr.strip()}")
+                masks = wrong = pixels = moved = polygon_masks = 0
+                failed = False
+                # A page of PAGE images at a time: all of them at full size would take ~1 GB of /tmp.
+                for skip in range(0, 1 << 30, PAGE):
+                    page = PAGE if images == 0 else min(PAGE, images - skip)
+                    if page <= 0:
+                        break
+                    run = subprocess.run([ltdet, "dev", "masks", "--ann", path, "--short-side", str(short), "--out", out,
+                                          "--images", str(page), "--skip-images", str(skip)]
+                                         + (["--flip"] if flip else []), capture_output=True, text=True)
+                    if run.returncode != 0:
+                        print(f"FAIL {path} short {short} flip {flip}: ltdet exited {run.returncode}: {run.stderr.strip()}")
+                        failed = True
+                        break
+                    got = load_file(out)
+                    os.remove(out)
+                    keys = [k for k in got if k.startswith("masks.")]
+                    for key in keys:
+                        image_id = int(key.split(".", 1)[1])
+                        for ann_id, mask in zip(got[f"ids.{image_id}"], got[key]):
+                            ann, info = anns[int(ann_id)], imgs[image_id]
+                            want = mmdet_mask(ann, info, short, 1333, flip, cv2)
+                            masks += 1
+                            if mask.shape != want.shape or not np.array_equal(mask, want):
+                                wrong += 1
+                                if wrong <= 3:
+                                    diff = "shape" if mask.shape != want.shape else int((mask != want).sum())
+                                    print(f"FAIL {path} image {image_id} annotation {int(ann_id)} short {short} flip {flip}: "
+                                          f"{diff} pixels differ from mmdet's")
+                            if isinstance(ann["segmentation"], list):
+                                pixels += int(want.sum())
+                                moved += int((scaled_polygon_mask(ann, info, short, 1333, flip) != want).sum())
+                                polygon_masks += 1
+                    if len(keys) < page:
+                        break
+                if failed:
                     failures += 1
                     continue
-                got = load_file(out)
-                masks = wrong = pixels = moved = polygon_masks = 0
-                for key in (k for k in got if k.startswith("masks.")):
-                    image_id = int(key.split(".", 1)[1])
-                    for ann_id, mask in zip(got[f"ids.{image_id}"], got[key]):
-                        ann, info = anns[int(ann_id)], imgs[image_id]
-                        want = mmdet_mask(ann, info, short, 1333, flip, cv2)
-                        masks += 1
-                        if mask.shape != want.shape or not np.array_equal(mask, want):
-                            wrong += 1
-                            if wrong <= 3:
-                                diff = "shape" if mask.shape != want.shape else int((mask != want).sum())
-                                print(f"FAIL {path} image {image_id} annotation {int(ann_id)} short {short} flip {flip}: "
-                                      f"{diff} pixels differ from mmdet's")
-                        if isinstance(ann["segmentation"], list):
-                            pixels += int(want.sum())
-                            moved += int((scaled_polygon_mask(ann, info, short, 1333, flip) != want).sum())
-                            polygon_masks += 1
                 if n == len(shorts) - 1:  # the poly2mask=False targets at the drawn scale only (CI time)
                     failures += check_polygon_targets(ltdet, work, path, anns, imgs, short, flip, seed, images)
                 if wrong or masks == 0:
