@@ -17,10 +17,8 @@ struct DevMasksCommand: ParsableCommand {
     @Option(help: "Cap on the long side.") var maxLongSide: Int = 1333
     @Flag(help: "Flip every image horizontally.") var flip = false
     @Option(help: "Only the first N images with targets (0: all).") var images: Int = 0
-    @Option(help: """
-        Skip the first K images with targets: a full-size page of masks is ~10 MB an image, so the reference check         reads them a page at a time.
-        """)
-    var skipImages: Int = 0
+    // A full-size page of masks is ~10 MB an image, so the reference check reads them a page at a time.
+    @Option(help: "Skip the first K images with targets (paging).") var skipImages: Int = 0
     @Option(help: "poly2mask false: mask targets of this many random boxes per image (0: the bitmap path's masks).")
     var roisPerImage: Int = 0
     @Option(help: "Mask target size with --rois-per-image.") var maskSize: Int = 28
@@ -34,6 +32,7 @@ struct DevMasksCommand: ParsableCommand {
 
     func run() throws {
         guard shortSide > 0, maxLongSide > 0 else { throw ValidationError("--short-side and --max-long-side must be positive") }
+        guard skipImages >= 0, images >= 0 else { throw ValidationError("--skip-images and --images must be >= 0") }
         let dataset = try InstanceDataset(annotationFile: ann, options: .init(imageRoot: ""))
         guard roisPerImage >= 0, maskSize >= 1 else { throw ValidationError("--rois-per-image must be >= 0, --mask-size >= 1") }
         let pipeline = SamplePipeline(
@@ -41,14 +40,10 @@ struct DevMasksCommand: ParsableCommand {
             poly2mask: roisPerImage == 0)
         var boxGenerator = SplitMix64(seed: seed)
         var result: [String: Tensor] = [:]
-        guard skipImages >= 0, images >= 0 else { throw ValidationError("--skip-images and --images must be >= 0") }
-        var written = 0, skipped = 0
-        for item in dataset.images where !item.instances.isEmpty && item.instances.allSatisfy({ $0.mask != nil }) {
+        var written = 0
+        let withTargets = dataset.images.lazy.filter { !$0.instances.isEmpty && $0.instances.allSatisfy { $0.mask != nil } }
+        for item in withTargets.dropFirst(skipImages) {
             if images > 0 && written == images { break }
-            if skipped < skipImages {
-                skipped += 1
-                continue
-            }
             var generator = SplitMix64(seed: 0)
             let sample = pipeline.apply(to: RGBImage(width: item.width, height: item.height), item: item, generator: &generator)
             if roisPerImage > 0 {

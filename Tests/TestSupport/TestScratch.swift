@@ -1,4 +1,4 @@
-// Scratch folders for the tests of Torch, LTDet and LVISKit. Training tests write hundreds of megabytes of
+// Scratch folders for the tests of Torch and LTDet (LVISKit's tests stand without Torch and clean up their own files). Training tests write hundreds of megabytes of
 // checkpoints; left behind, a few hundred test runs filled the disk and failed CI. So every folder of one test
 // process lives under one root that is removed when the process exits, and roots whose process is gone (a test
 // run killed mid-way) are removed by the next run.

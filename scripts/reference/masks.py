@@ -26,6 +26,7 @@ the image in float32) and `PolygonMasks.crop_and_resize` (move by the box corner
 `to_ndarray` / `polygon_to_bitmap` (frPyObjects, merge, decode at 28 x 28)): every target must equal mmdet's.
 Checked at the drawn scale, both flips (each file, 16 boxes an image), to keep CI short.
 """
+import itertools
 import json
 import os
 import subprocess
@@ -180,7 +181,7 @@ def main():
                 masks = wrong = pixels = moved = polygon_masks = 0
                 failed = False
                 # A page of PAGE images at a time: all of them at full size would take ~1 GB of /tmp.
-                for skip in range(0, 1 << 30, PAGE):
+                for skip in itertools.count(0, PAGE):
                     page = PAGE if images == 0 else min(PAGE, images - skip)
                     if page <= 0:
                         break

@@ -168,10 +168,8 @@ public struct Plot: Sendable {
     }
 
     private func drawLegend(on canvas: inout Canvas, left: Int, right: Int, top: Int) throws {
-        let entries = legendEntries
         guard let box = try legendBoxSize() else { return }
-        let size = Plot.tickTextSize
-        let rowHeight = try Canvas.textSize("Ag", size: size).height + 3
+        let entries = legendEntries, size = Plot.tickTextSize, rowHeight = box.rowHeight
         let boxWidth = box.width, boxHeight = box.height
         let x0 = legendCorner == .topRight ? right - boxWidth - 6 : left + 6
         let y0 = top + 6
@@ -196,13 +194,13 @@ public struct Plot: Sendable {
         series.enumerated().compactMap { index, s in s.label.map { ($0, s.color ?? Color.categorical(index), s.mark) } }
     }
 
-    /// The legend box in pixels, or nil when no series has a label.
-    func legendBoxSize() throws -> (width: Int, height: Int)? {
+    /// The legend box and its row height in pixels, or nil when no series has a label.
+    func legendBoxSize() throws -> (width: Int, height: Int, rowHeight: Int)? {
         let entries = legendEntries
         guard !entries.isEmpty else { return nil }
         let rowHeight = try Canvas.textSize("Ag", size: Plot.tickTextSize).height + 3
         let textWidth = try entries.map { try Canvas.textSize($0.0, size: Plot.tickTextSize).width }.max()!
-        return (textWidth + 32, entries.count * rowHeight + 6)
+        return (textWidth + 32, entries.count * rowHeight + 6, rowHeight)
     }
 
     private func fittedRange(_ coordinate: KeyPath<Point2D, Double>, scale: Scale, includeZero: Bool) -> ClosedRange<Double> {
