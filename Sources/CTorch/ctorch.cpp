@@ -655,6 +655,7 @@ int ct_add_(ct_tensor t, ct_tensor other, double alpha) {
     }
   });
 }
+int ct_relu_(ct_tensor t) { CT_TRY(at::relu_(*unwrap(t))); }
 int ct_mul_scalar_(ct_tensor t, double s) { CT_TRY(unwrap(t)->mul_(s)); }
 int ct_mul_(ct_tensor t, ct_tensor other) { CT_TRY(unwrap(t)->mul_(*unwrap(other))); }
 int ct_addcmul_(ct_tensor t, ct_tensor a, ct_tensor b, double value) {

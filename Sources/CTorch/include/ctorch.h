@@ -219,6 +219,7 @@ int ct_mul_(ct_tensor t, ct_tensor other);
 int ct_addcmul_(ct_tensor t, ct_tensor a, ct_tensor b, double value);
 int ct_addcdiv_(ct_tensor t, ct_tensor a, ct_tensor b, double value);
 int ct_clamp_(ct_tensor t, double lo, double hi);
+int ct_relu_(ct_tensor t);
 
 /* Autograd. */
 int ct_set_requires_grad(ct_tensor t, int requires_grad);

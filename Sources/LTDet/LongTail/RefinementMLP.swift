@@ -23,6 +23,6 @@ public final class RefinementMLP: Module, UnaryLayer {
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
         let normalized = try layerNorm.map { try $0(x) } ?? x
-        return try layers.fc2(try layers.fc1(normalized).relu())
+        return try layers.fc2(try layers.fc1(normalized).relu_())
     }
 }

@@ -17,6 +17,6 @@ public final class ConvModule: Module, UnaryLayer {
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
         let y = try conv(x)
-        return activation ? try y.relu() : y
+        return activation ? try y.relu_() : y
     }
 }

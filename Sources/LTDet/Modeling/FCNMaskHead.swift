@@ -44,7 +44,7 @@ public final class FCNMaskHead: Module {
     public func callAsFunction(_ roiFeatures: Tensor) throws -> Tensor {
         var x = roiFeatures
         for conv in convs { x = try conv(x) }
-        return try convLogits(upsample(x).relu())
+        return try convLogits(upsample(x).relu_())
     }
 
     /// Binary targets P x S x S: the ground-truth masks (M x H x W) of each positive's assigned ground truth

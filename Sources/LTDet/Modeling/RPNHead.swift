@@ -76,7 +76,7 @@ public final class RPNHead: Module {
         var objectness: [Tensor] = []
         var deltas: [Tensor] = []
         for f in features {
-            let x = try rpnConv(f).relu()
+            let x = try rpnConv(f).relu_()
             objectness.append(try rpnCls(x))
             deltas.append(try rpnReg(x))
         }

@@ -42,8 +42,8 @@ final class BasicBlock: Module, UnaryLayer {
     }
 
     func callAsFunction(_ x: Tensor) throws -> Tensor {
-        let y = try bn2(conv2(bn1(conv1(x)).relu()))
-        return try (y + (downsample.map { try $0(x) } ?? x)).relu()
+        let y = try bn2(conv2(bn1(conv1(x)).relu_()))
+        return try residualReLU(y, downsample.map { try $0(x) } ?? x)
     }
 }
 
@@ -71,11 +71,20 @@ final class Bottleneck: Module, UnaryLayer {
     }
 
     func callAsFunction(_ x: Tensor) throws -> Tensor {
-        var y = try bn1(conv1(x)).relu()
-        y = try bn2(conv2(y)).relu()
+        var y = try bn1(conv1(x)).relu_()
+        y = try bn2(conv2(y)).relu_()
         y = try bn3(conv3(y))
-        return try (y + (downsample.map { try $0(x) } ?? x)).relu()
+        return try residualReLU(y, downsample.map { try $0(x) } ?? x)
     }
+}
+
+/// relu(y + identity), in place in `y` (a fresh normalisation output that nothing else holds), as torchvision's
+/// `out += identity; out = relu(out)`: two fewer full-size tensors per block. Out of place when the two differ in
+/// dtype or shape (autocast), where adding in place would change the result's type.
+private func residualReLU(_ y: Tensor, _ identity: Tensor) throws -> Tensor {
+    guard y.dtype == identity.dtype, y.shape == identity.shape else { return try (y + identity).relu_() }
+    try y.add_(identity)
+    return try y.relu_()
 }
 
 private func makeDownsample(_ inChannels: Int, _ outChannels: Int, stride: Int, norm: NormKind) throws -> Sequential? {
@@ -166,7 +175,7 @@ public final class ResNet: Module {
         if isTraining {
             for m in alwaysEval.modules where m.isTraining { m.eval() }
         }
-        var x = try bn1(conv1(images)).relu()
+        var x = try bn1(conv1(images)).relu_()
         x = try Functional.maxPool2d(x, kernel: (3, 3), stride: (2, 2), padding: (1, 1))
         let c2 = try layer1(x)
         let c3 = try layer2(c2)

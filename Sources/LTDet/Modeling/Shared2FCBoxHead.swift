@@ -70,7 +70,7 @@ public final class Shared2FCBoxHead: Module {
 
     public func sharedFeatures(_ roiFeatures: Tensor) throws -> Tensor {
         var x = try roiFeatures.flatten(startDim: 1)
-        for fc in sharedFcs { x = try fc(x).relu() }
+        for fc in sharedFcs { x = try fc(x).relu_() }
         return x
     }
 

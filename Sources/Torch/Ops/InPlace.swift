@@ -19,4 +19,11 @@ extension Tensor {
         try check(ct_addcdiv_(handle, a.handle, b.handle, value))
     }
     public func clamp_(min: Double, max: Double) throws { try check(ct_clamp_(handle, min, max)) }
+    /// max(self, 0) in place, returning self, as PyTorch's `relu_`/`ReLU(inplace=True)`: no new tensor (and, on
+    /// a CPU, no fresh pages to fault in) for an activation nothing else holds. Autograd allows it after a
+    /// convolution, a linear layer or a normalisation, none of whose backward passes reads its output.
+    @discardableResult public func relu_() throws -> Tensor {
+        try check(ct_relu_(handle))
+        return self
+    }
 }
