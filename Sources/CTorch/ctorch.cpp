@@ -11,6 +11,7 @@
 #include <torch/version.h>
 
 #include <cstring>
+#include <malloc.h>
 #include <iterator>
 #include <sstream>
 #include <vector>
@@ -32,6 +33,16 @@ void ct_set_num_threads(int n) {
   }
 }
 int ct_get_num_threads(void) { return at::get_num_threads(); }
+int ct_malloc_keep_freed_blocks(size_t trim_threshold) {
+#ifdef __GLIBC__
+  // No mmap for large blocks: they come from the heap and return to it when freed.
+  if (mallopt(M_MMAP_MAX, 0) != 1) return 0;
+  return mallopt(M_TRIM_THRESHOLD, static_cast<int>(trim_threshold)) == 1 ? 1 : 0;
+#else
+  (void)trim_threshold;
+  return 0;
+#endif
+}
 int ct_cuda_is_available(void) {
   try {
     return torch::cuda::is_available() ? 1 : 0;

@@ -7,11 +7,30 @@ import Glibc
 
 /// Process-wide libtorch settings.
 public enum Runtime {
-    /// Sets libtorch's intra-op thread count from `LTDET_NUM_THREADS`, defaulting to the number of cores.
-    public static func configureThreads() {
+    /// Sets libtorch's intra-op thread count from `LTDET_NUM_THREADS` (default: the number of cores) and keeps
+    /// freed tensor memory in the process for reuse (`keepFreedMemoryForReuse`). Call first thing in a command.
+    public static func configureProcess() {
         let env = ProcessInfo.processInfo.environment["LTDET_NUM_THREADS"].flatMap { Int32($0) }
         let n = env ?? Int32(ProcessInfo.processInfo.activeProcessorCount)
         ct_set_num_threads(max(1, n))
+        keepFreedMemoryForReuse()
+    }
+
+    /// Makes glibc's malloc serve large blocks from its heap and keep freed ones for the next request, unless
+    /// the user configured malloc (any `MALLOC_*` variable or `GLIBC_TUNABLES`), which then stands.
+    ///
+    /// By default glibc maps every block above 32 MiB (and, until its threshold adapts, above 128 KiB) with a
+    /// fresh `mmap` and unmaps it on free. A detector's step allocates and frees feature maps of that size
+    /// dozens of times, so each step faults every page of them in again, zero-filled by the kernel: one R50-FPN
+    /// training step and inference on 2 images of 640 x 853 (Benchmarks/maskrcnn) spent 49 s of system time in
+    /// 17 million page faults over 8 steps, against 6 s and 0.9 million with this policy, and each step got
+    /// 15-35% faster. The price is a higher peak resident size (2.6 -> 3.6 GB there): freed blocks stay in
+    /// the heap, which is only trimmed when more than 1 GiB at its top is free. Setting
+    /// `MALLOC_MMAP_MAX_=65536` restores glibc's behaviour.
+    public static func keepFreedMemoryForReuse() {
+        let environment = ProcessInfo.processInfo.environment
+        guard !environment.keys.contains(where: { $0.hasPrefix("MALLOC_") || $0 == "GLIBC_TUNABLES" }) else { return }
+        _ = ct_malloc_keep_freed_blocks(1 << 30)
     }
 
     public static var numThreads: Int { Int(ct_get_num_threads()) }

@@ -21,7 +21,7 @@ struct DevAugmentedTestCommand: ParsableCommand {
     @Option(help: "Output .safetensors.") var out: String
 
     func run() throws {
-        Runtime.configureThreads()
+        Runtime.configureProcess()
         let inputs = try Safetensors.load(from: URL(fileURLWithPath: `in`)).tensors
         func input(_ name: String) throws -> Tensor {
             guard let t = inputs[name] else { throw ValidationError("\(`in`): tensor '\(name)' is missing") }

@@ -21,7 +21,7 @@ struct DevBoxHeadCommand: ParsableCommand {
     var fresh = false
 
     func run() throws {
-        Runtime.configureThreads()
+        Runtime.configureProcess()
         var model = try ExperimentConfig.load(config).model
         model.roiHead.maskHead = nil
         let inputs = try Safetensors.load(from: URL(fileURLWithPath: `in`)).tensors

@@ -19,7 +19,7 @@ struct DevDeviceCheckCommand: ParsableCommand {
     var gradientTolerance = 1e-2
 
     func run() throws {
-        Runtime.configureThreads()
+        Runtime.configureProcess()
         let target = try Device.resolve(device, cudaDeviceCount: Runtime.cudaDeviceCount)
         // TF32 alone would move a ResNet's outputs by ~1e-3 on Ampere and later: compare full fp32.
         try Runtime.allowTF32(false)

@@ -21,7 +21,7 @@ struct DevLossCommand: ParsableCommand {
     var `repeat`: Int = 0
 
     func run() throws {
-        Runtime.configureThreads()
+        Runtime.configureProcess()
         var settings = try parseOptions()
         let averageFactor = settings.removeValue(forKey: "avg_factor") as? Double
         let alphaOverride = settings.removeValue(forKey: "pcb_alpha_override") as? Double

@@ -27,7 +27,7 @@ struct DevLossScalerCommand: ParsableCommand {
     @Option(help: "Device of the self-check: cpu, cuda or cuda:N.") var device: String = "cpu"
 
     func run() throws {
-        Runtime.configureThreads()
+        Runtime.configureProcess()
         if selfCheck { return try runSelfCheck() }
         guard let input = `in`, let output = out else { throw ValidationError("give --in and --out, or --self-check") }
         let tensors = try Safetensors.load(from: URL(fileURLWithPath: input)).tensors

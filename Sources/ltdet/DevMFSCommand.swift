@@ -19,7 +19,7 @@ struct DevMFSCommand: ParsableCommand {
     @Option(help: "Output .safetensors.") var out: String
 
     func run() throws {
-        Runtime.configureThreads()
+        Runtime.configureProcess()
         let inputs = try Safetensors.load(from: URL(fileURLWithPath: `in`)).tensors
         var result: [String: Tensor] = [:]
         if let boxes = inputs["boxes"] {

@@ -20,7 +20,7 @@ struct DevModelCheckCommand: ParsableCommand {
     @Option(help: "Output .safetensors file.") var out: String
 
     func run() throws {
-        Runtime.configureThreads()
+        Runtime.configureProcess()
         let inputs = try Safetensors.load(from: URL(fileURLWithPath: `in`)).tensors
         func value(_ name: String) throws -> Double { try inputs[name]!.item() }
         var result: [String: Tensor] = [:]

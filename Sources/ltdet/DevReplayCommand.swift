@@ -25,7 +25,7 @@ struct DevReplayCommand: ParsableCommand {
     @Option(help: "Output .safetensors.") var out: String
 
     func run() throws {
-        Runtime.configureThreads()
+        Runtime.configureProcess()
         var model = try ExperimentConfig.load(config).model
         model.roiHead.maskHead = nil
         let loss = try model.roiHead.bboxHead.makeClassificationLoss(numClasses: model.numClasses)

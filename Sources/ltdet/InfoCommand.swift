@@ -7,7 +7,7 @@ struct InfoCommand: ParsableCommand {
         commandName: "info", abstract: "Show the libtorch runtime: version, threads, devices, CUDA and torchvision operators.")
 
     func run() throws {
-        Runtime.configureThreads()
+        Runtime.configureProcess()
         print("libtorch: \(Runtime.libtorchVersion)")
         print("libtorch threads: \(Runtime.numThreads)")
         switch CUDABackend.load() {

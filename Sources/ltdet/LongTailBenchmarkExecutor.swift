@@ -171,7 +171,7 @@ final class LongTailBenchmarkExecutor {
                 throw BenchmarkError("\(run.directory.path) has neither an evaluation nor a checkpoint")
             }
             say("\(run.name): trained but not evaluated (killed during the evaluation?): evaluating \(checkpoint.lastPathComponent)")
-            Runtime.configureThreads()
+            Runtime.configureProcess()
             var withDirectory = config
             withDirectory.workDir = run.directory.path
             let experiment = DetectionExperiment(config: withDirectory, workDirectory: run.directory)

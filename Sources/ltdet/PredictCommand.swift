@@ -30,7 +30,7 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         Runtime.relaunchWithPassiveOpenMPWaiting()
-        Runtime.configureThreads()
+        Runtime.configureProcess()
         let experiment = try ExperimentSetup.experiment(
             config: config, options: options, extraOverrides: tta ? ["data.test_pipeline.flip=true"] : [])
         if let categories, !FileManager.default.fileExists(atPath: categories) {

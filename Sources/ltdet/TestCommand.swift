@@ -36,7 +36,7 @@ struct TestCommand: ParsableCommand {
     func run() throws {
         Runtime.relaunchWithPassiveOpenMPWaiting()
         if try launch.launchIfRequested() { return }
-        Runtime.configureThreads()
+        Runtime.configureProcess()
         let experiment = try ExperimentSetup.experiment(
             config: config, options: options, extraOverrides: tta ? ["data.test_pipeline.flip=true"] : [],
             processGroup: try launch.joinProcessGroup())

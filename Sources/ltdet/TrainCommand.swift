@@ -35,7 +35,7 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         Runtime.relaunchWithPassiveOpenMPWaiting()
         if try launch.launchIfRequested() { return }
-        Runtime.configureThreads()
+        Runtime.configureProcess()
         let group = try launch.joinProcessGroup()
         let experiment = try ExperimentSetup.experiment(config: config, options: options, processGroup: group)
         try experiment.train(

@@ -160,7 +160,7 @@ func demo(reps: Int, roiHeadType: String?) throws {
     try run(name: "demo_r18_fpn", model: model, images: images, metas: metas, targets: targets, reps: reps, lr: 0.01)
 }
 
-Runtime.configureThreads()
+Runtime.configureProcess()
 let args = CommandLine.arguments
 var mode = args.count > 1 ? args[1] : ""
 let iterative = mode.hasSuffix("-iterative")

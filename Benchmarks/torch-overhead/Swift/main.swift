@@ -73,7 +73,7 @@ func time(_ label: String, warmup: Int, iterations: Int, _ step: () throws -> Vo
     return m
 }
 
-Runtime.configureThreads()
+Runtime.configureProcess()
 let iterations = Int(ProcessInfo.processInfo.environment["ITERATIONS"] ?? "") ?? 30
 let g = try Generator(seed: 0)
 let conv = try ConvStack(generator: g)

@@ -48,6 +48,9 @@ typedef enum {
 const char *ct_last_error(void);
 void ct_set_num_threads(int n);
 int ct_get_num_threads(void);
+/* glibc malloc: serve large blocks from the heap instead of mmap, and trim the heap only when more than
+   trim_threshold bytes at its top are free. Returns 1 when set, 0 when this C library has no such policy. */
+int ct_malloc_keep_freed_blocks(size_t trim_threshold);
 int ct_cuda_is_available(void);
 int ct_cuda_device_count(void);
 /* The libtorch version this shim was built against ("1.13.0"). */

@@ -114,8 +114,12 @@ extension ClassificationLossInput {
         if let ids = instanceIDs, ids.shape != labels.shape {
             throw TorchError("\(name): instance ids have shape \(ids.shape), expected \(labels.shape)")
         }
-        let bad = try withNoGrad { try logits.isFinite().logicalNot().sum().itemInt() }
-        if bad > 0 { throw NonFiniteLogitsError(lossName: name, nonFiniteCount: bad) }
+        // One pass and one host read when all is well (the common case); the count only for the error.
+        try withNoGrad {
+            guard try logits.isFinite().all().item() == 0 else { return }
+            let bad = try logits.isFinite().logicalNot().sum().itemInt()
+            throw NonFiniteLogitsError(lossName: name, nonFiniteCount: bad)
+        }
     }
 
     /// Per-row weights in the logits' dtype (ones when none were given).
@@ -127,5 +131,11 @@ extension ClassificationLossInput {
     /// mmdet's `weight_reduce_loss` with `avg_factor`: sum of weighted per-row losses over the normaliser.
     func reduce(_ perRow: Tensor, weights: Tensor) throws -> Tensor {
         try (perRow * weights).sum() / max(averageFactor, 1)
+    }
+
+    /// `reduce(_:weights:)` with the label weights, when given (without them, no tensor of ones to multiply by).
+    func reduce(_ perRow: Tensor) throws -> Tensor {
+        guard let w = labelWeights else { return try perRow.sum() / max(averageFactor, 1) }
+        return try reduce(perRow, weights: w.to(perRow.dtype))
     }
 }

@@ -26,7 +26,7 @@ public final class EquilibriumLoss: ClassificationLoss {
         try tracker.observe(logits: input.logits, labels: input.labels, instanceIDs: input.instanceIDs)
         let shift = try withNoGrad { try tracker.meanScore.to(input.logits.dtype).log().unsqueeze(dim: 0) }
         let perRow = try Functional.crossEntropy(input.logits + shift, input.labels, reduction: .none)
-        let loss = try input.reduce(perRow, weights: input.rowWeights()) * lossWeight
+        let loss = try input.reduce(perRow) * lossWeight
         let accuracy = try ClassificationAccuracy.percent(input.logits, input.labels)
         return LossTerms(losses: ["loss_cls": loss], metrics: ["acc": accuracy])
     }

@@ -31,7 +31,7 @@ public final class SigmoidCrossEntropyLoss: ClassificationLoss {
         let target = try input.labels.oneHot(numClasses: numClasses + 1).narrow(dim: 1, start: 0, length: numClasses)
             .to(input.logits.dtype)
         let perElement = try Functional.binaryCrossEntropyWithLogits(input.logits, target, reduction: .none)
-        let loss = try input.reduce(perElement.sum(dim: 1), weights: input.rowWeights()) * lossWeight
+        let loss = try input.reduce(perElement.sum(dim: 1)) * lossWeight
         let accuracy = try ClassificationAccuracy.percent(input.logits, input.labels)
         return LossTerms(losses: ["loss_cls": loss], metrics: ["acc": accuracy])
     }

@@ -21,7 +21,6 @@ public final class SoftmaxCrossEntropyLoss: ClassificationLoss {
     public func callAsFunction(_ input: ClassificationLossInput) throws -> LossTerms {
         try input.validate(for: self)
         let logits = input.logits
-        let weights = try input.rowWeights()
         var perRoI = try Functional.crossEntropy(logits, input.labels, reduction: .none)
         var extra: Tensor?
         if let pcb {
@@ -38,7 +37,7 @@ public final class SoftmaxCrossEntropyLoss: ClassificationLoss {
                 extra = try fightbackKL(logits.index(positives), labels: posLabels, pcb: pcb) * (a / max(input.averageFactor, 1))
             }
         }
-        var loss = try input.reduce(perRoI, weights: weights)
+        var loss = try input.reduce(perRoI)
         if let extra { loss = try loss + extra }
         loss = try loss * lossWeight
         let accuracy = try ClassificationAccuracy.percent(logits, input.labels)
