@@ -7,6 +7,8 @@
 # tolerance). Then: medians over rounds with their spread, ratios, each side's per-stage profile and LTDet's
 # host reads per stage.
 # Usage: Benchmarks/maskrcnn/run.sh [ROUNDS=5] [REPS=1] [THREADS=2]
+# PEER_ENV="VAR=VALUE ..." runs the torchvision side with those variables, e.g. the malloc policy LTDet sets for
+# itself (Runtime.keepFreedMemoryForReuse): PEER_ENV="MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=1073741824".
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:-5}
@@ -20,7 +22,8 @@ trap 'rm -rf "$work"' EXIT
 for round in $(seq "$rounds"); do
   ours=$(LTDET_NUM_THREADS=$threads .build/release/bench-maskrcnn r50 "$work/inputs.safetensors" "$reps" "$work" | tail -n 1)
   echo "ltdet $ours" >> "$work/runs"
-  theirs=$(OMP_NUM_THREADS=$threads "$python" -W ignore Benchmarks/maskrcnn/torchvision_bench.py run \
+  # shellcheck disable=SC2086  # PEER_ENV is a list of assignments
+  theirs=$(env ${PEER_ENV:-} OMP_NUM_THREADS=$threads "$python" -W ignore Benchmarks/maskrcnn/torchvision_bench.py run \
     "$work/inputs.safetensors" "$work/ltdet_weights.safetensors" "$reps" "$threads" "$work/torchvision_detections.safetensors" | tail -n 1)
   echo "torchvision $theirs" >> "$work/runs"
   echo "round $round: $("$python" -c 'import json,sys; a,b=json.loads(sys.argv[1]),json.loads(sys.argv[2]); print("training LTDet %.2f s torchvision %.2f s, inference LTDet %.2f s torchvision %.2f s" % (a["train_step_s"], b["train_step_s"], a["inference_s"], b["inference_s"]))' "$ours" "$theirs")"

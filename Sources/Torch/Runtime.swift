@@ -23,7 +23,7 @@ public enum Runtime {
     /// fresh `mmap` and unmaps it on free. A detector's step allocates and frees feature maps of that size
     /// dozens of times, so each step faults every page of them in again, zero-filled by the kernel: one R50-FPN
     /// training step and inference on 2 images of 640 x 853 (Benchmarks/maskrcnn) spent 49 s of system time in
-    /// 17 million page faults over 8 steps, against 6 s and 0.9 million with this policy, and each step got
+    /// 17 million page faults over 10 steps, against 8 s and 0.9 million with this policy, and each step got
     /// 15-35% faster. The price is a higher peak resident size (2.6 -> 3.6 GB there): freed blocks stay in
     /// the heap, which is only trimmed when more than 1 GiB at its top is free. Setting
     /// `MALLOC_MMAP_MAX_=65536` restores glibc's behaviour.
